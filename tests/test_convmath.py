@@ -1,0 +1,135 @@
+"""Tests for convolution arithmetic: sizes, padding, parameter counts, convolutions."""
+
+import numpy as np
+import pytest
+
+from cnnlab import convmath
+
+
+def naive_convolve2d(image, kernel, stride, padding):
+    """Reference cross-correlation written as the textbook double loop."""
+    padded = np.pad(image, padding)
+    kh, kw = kernel.shape
+    rows = (padded.shape[0] - kh) // stride + 1
+    cols = (padded.shape[1] - kw) // stride + 1
+    out = np.zeros((rows, cols))
+    for i in range(rows):
+        for j in range(cols):
+            window = padded[i * stride : i * stride + kh, j * stride : j * stride + kw]
+            out[i, j] = np.sum(window * kernel)
+    return out
+
+
+@pytest.mark.parametrize(
+    "n, f, p, s, expected",
+    [(28, 3, 0, 1, 26), (6, 3, 0, 1, 4), (7, 3, 0, 2, 3), (4, 3, 1, 1, 4), (6, 3, 0, 2, 2), (26, 3, 0, 1, 24)],
+)
+def test_output_size(n, f, p, s, expected):
+    assert convmath.output_size(n, f, p, s) == expected
+
+
+def test_fits_exactly():
+    assert convmath.fits_exactly(7, 3, 0, 2)
+    assert not convmath.fits_exactly(6, 3, 0, 2)  # the last column is never covered
+    assert convmath.fits_exactly(28, 3)
+
+
+@pytest.mark.parametrize(
+    "n, f, p, s",
+    [(0, 3, 0, 1), (6, 0, 0, 1), (6, 3, -1, 1), (6, 3, 0, 0), (2, 5, 1, 1), (6.5, 3, 0, 1), (True, 1, 0, 1)],
+)
+def test_output_size_rejects_bad_geometry(n, f, p, s):
+    with pytest.raises(ValueError):
+        convmath.output_size(n, f, p, s)
+    with pytest.raises(ValueError):
+        convmath.fits_exactly(n, f, p, s)
+
+
+def test_same_padding_keeps_the_size():
+    assert convmath.same_padding(3) == 1
+    assert convmath.same_padding(5) == 2
+    assert convmath.same_padding(1) == 0
+    for f in (1, 3, 5, 7):
+        assert convmath.output_size(28, f, convmath.same_padding(f), 1) == 28
+    with pytest.raises(ValueError, match="odd"):
+        convmath.same_padding(4)
+
+
+def test_padding_for_modes():
+    assert convmath.padding_for("same", 5) == 2
+    assert convmath.padding_for("valid", 5) == 0
+    with pytest.raises(ValueError, match="padding mode"):
+        convmath.padding_for("full", 3)
+
+
+def test_parameter_counts_from_the_guide():
+    assert convmath.conv_params(3, 1, 32) == 320
+    assert convmath.conv_params(3, 32, 64) == 18_496
+    assert convmath.conv_params((3, 3), 32, 64, bias=False) == 18_432
+    assert convmath.conv_params((5, 3), 1, 1) == 16
+    assert convmath.dense_params(784, 128, bias=False) == 100_352
+    assert convmath.dense_params(784, 128) == 100_480
+    with pytest.raises(ValueError):
+        convmath.conv_params(3, 0, 32)
+    with pytest.raises(ValueError):
+        convmath.conv_params((3, 3, 3), 1, 32)
+    with pytest.raises(ValueError):
+        convmath.dense_params(784, -1)
+
+
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 0), (1, 1), (2, 1), (3, 2)])
+def test_convolve2d_matches_the_double_loop(stride, padding):
+    rng = np.random.default_rng(stride * 10 + padding)
+    image = rng.normal(size=(9, 7))
+    kernel = rng.normal(size=(3, 2))
+    output = convmath.convolve2d(image, kernel, stride=stride, padding=padding)
+    np.testing.assert_allclose(output, naive_convolve2d(image, kernel, stride, padding))
+    assert output.shape[0] == convmath.output_size(9, 3, padding, stride)
+
+
+def test_convolve2d_errors():
+    with pytest.raises(ValueError, match="does not fit"):
+        convmath.convolve2d(np.ones((2, 2)), np.ones((3, 3)))
+    with pytest.raises(ValueError):
+        convmath.convolve2d(np.ones((5, 5)), np.ones((3, 3)), stride=0)
+    with pytest.raises(ValueError):
+        convmath.convolve2d(np.ones((5, 5, 1)), np.ones((3, 3)))
+
+
+def test_convolve_volume_shapes_and_values():
+    rng = np.random.default_rng(0)
+    volume = rng.normal(size=(6, 6, 3))
+    one_filter = rng.normal(size=(1, 3, 3, 3))
+    assert convmath.convolve_volume(volume, one_filter).shape == (4, 4, 1)
+    kernels = rng.normal(size=(5, 3, 3, 3))
+    output = convmath.convolve_volume(volume, kernels, stride=2, padding=1)
+    assert output.shape == (3, 3, 5)
+    # Each output channel is the sum over input channels of 2-D convolutions.
+    expected = sum(naive_convolve2d(volume[:, :, c], kernels[4, :, :, c], 2, 1) for c in range(3))
+    np.testing.assert_allclose(output[:, :, 4], expected)
+
+
+def test_convolve_volume_rejects_channel_mismatch():
+    with pytest.raises(ValueError, match="channels"):
+        convmath.convolve_volume(np.ones((6, 6, 3)), np.ones((2, 3, 3, 1)))
+
+
+def test_pool_max_and_average():
+    x = np.array([[1, 3, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
+    np.testing.assert_array_equal(convmath.pool2d(x), [[6, 8], [3, 4]])
+    np.testing.assert_allclose(convmath.pool2d(x, mode="average"), [[3.75, 5.25], [2.0, 2.0]])
+    overlapping = convmath.pool2d(x, size=2, stride=1)
+    np.testing.assert_array_equal(overlapping, [[6, 7, 8], [6, 7, 8], [3, 3, 4]])
+    with pytest.raises(ValueError, match="pooling mode"):
+        convmath.pool2d(x, mode="median")
+    with pytest.raises(ValueError):
+        convmath.pool2d(x, size=5)
+
+
+def test_vertical_edge_example():
+    image, kernel, output = convmath.vertical_edge_example()
+    assert image.shape == (6, 6)
+    np.testing.assert_array_equal(image[:, :3], 10.0)
+    np.testing.assert_array_equal(image[:, 3:], 0.0)
+    np.testing.assert_array_equal(kernel, [[1, 0, -1]] * 3)
+    np.testing.assert_array_equal(output, [[0, 30, 30, 0]] * 4)
