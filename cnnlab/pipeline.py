@@ -55,19 +55,24 @@ def _random_affine(images: tf.Tensor, seed: tf.Tensor, max_shift: float, max_deg
     )
 
 
-def augment(images: tf.Tensor, seed: tf.Tensor, strength: float = 1.0) -> tf.Tensor:
+def augment(images: tf.Tensor, seed: tf.Tensor, strength: float = 1.0, clothes: bool = False) -> tf.Tensor:
     """Make a batch look like digits drawn by other hands: shifted, tilted, scaled, thicker or thinner.
 
     Args:
         images: float32 tensor (N, 28, 28, 1) in [0, 1].
         seed: int tensor of shape (2,), for stateless (reproducible) randomness.
         strength: 1.0 for shifts of up to 3 px, 12° rotations, ±12 % scale; 0.5 for half that.
+        clothes: for Fashion-MNIST: mirror left-right at random instead of changing stroke width.
 
     Returns:
         float32 tensor (N, 28, 28, 1) in [0, 1].
     """
     seeds = tf.random.experimental.stateless_split(seed, 2)
-    images = _random_thickness(images, seeds[0])
+    if clothes:
+        flip = tf.random.stateless_uniform([tf.shape(images)[0], 1, 1, 1], seed=seeds[0]) < 0.5
+        images = tf.where(flip, tf.reverse(images, axis=[2]), images)
+    else:
+        images = _random_thickness(images, seeds[0])
     images = _random_affine(images, seeds[1], 3.0 * strength, 12.0 * strength, 0.12 * strength)
     return tf.clip_by_value(images, 0.0, 1.0)
 
@@ -79,6 +84,7 @@ def make_dataset(
     shuffle: bool = True,
     augmentation: float = 0.0,
     seed: int = 0,
+    clothes: bool = False,
 ) -> tf.data.Dataset:
     """A tf.data pipeline that keeps images uint8 until each batch is drawn.
 
@@ -89,6 +95,7 @@ def make_dataset(
         shuffle: reshuffle every epoch (reproducibly from the seed).
         augmentation: 0 for none, else the strength passed to `augment`.
         seed: the random seed for shuffling and augmentation.
+        clothes: augment as clothes (mirroring) rather than as digits (stroke width).
 
     Returns:
         A dataset of (float32 (B, 28, 28, 1), int32 (B,)) batches.
@@ -104,7 +111,7 @@ def make_dataset(
         pictures, targets = batch
         pictures = tf.cast(pictures[..., None], tf.float32) / 255.0
         if augmentation > 0:
-            pictures = augment(pictures, tf.stack([step, tf.constant(seed, tf.int64)]), augmentation)
+            pictures = augment(pictures, tf.stack([step, tf.constant(seed, tf.int64)]), augmentation, clothes)
         return pictures, targets
 
     return dataset.map(prepare, num_parallel_calls=1, deterministic=True).prefetch(2)

@@ -1,6 +1,33 @@
-"""Placeholder page."""
+"""Start page: why convolution, and the path through the app for a class."""
 
 import streamlit as st
 
-st.title("home")
-st.info("This page is being built.")
+LESSON = [
+    ("pages/toy.py", "1. Toy 5×5 filters", "Two tiny filters tell a cross from a diagonal. Every number is on screen."),
+    ("pages/draw.py", "2. Draw a digit", "Draw a digit and the network reads it. See how it is tidied first."),
+    ("pages/feature_maps.py", "3. Feature maps", "Look inside: what each filter found, and the sum behind one number."),
+    ("pages/concepts.py", "4. Concepts", "Output sizes, padding, stride, pooling and parameter counts."),
+    ("pages/train.py", "5. Train a model", "Train your own network and watch its curves and filters change."),
+]
+
+st.title("CNN Lab: how a neural network sees a digit")
+st.markdown(
+    """
+A picture is a grid of numbers. A plain (dense) network flattens that grid into one long
+list, so it forgets which pixels were neighbours. It needs a weight for every pixel and
+every unit: 784 × 128 = 100,352 weights for one small layer. Move the digit by two pixels
+and, to it, it is a new picture.
+
+A **convolutional** network slides one small filter, say 3 × 3, over the whole picture.
+The same 9 weights look for the same pattern (an edge, a corner, a stroke) everywhere, so
+a filter needs only 10 numbers with its bias. Pooling then keeps the strongest answer in
+each small patch, which makes small shifts matter less. Layer after layer, edges become
+strokes, and strokes become digits.
+"""
+)
+st.subheader("The lesson, page by page")
+for path, title, line in LESSON:
+    left, right = st.columns([1, 3], vertical_alignment="center")
+    left.page_link(path, label=title)
+    right.markdown(line)
+st.caption("Draw once: your digit follows you to every page. Use the sidebar to move around.")
