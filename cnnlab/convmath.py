@@ -260,3 +260,28 @@ def vertical_edge_example():
     image[:, :3] = 10.0
     kernel = np.array([[1.0, 0.0, -1.0]] * 3)
     return image, kernel, convolve2d(image, kernel)
+
+
+def volume_example(num_filters=2, seed=0, max_filters=8):
+    """A small 3-channel image and a bank of 3x3x3 filters, with their convolution.
+
+    The numbers are small whole numbers so every output can be checked by hand.
+    Adding filters keeps the earlier ones: filter k is the same for any count above k.
+
+    Args:
+        num_filters: How many filters, between 1 and max_filters.
+        seed: Seed for numpy's random generator, so the numbers repeat.
+        max_filters: Size of the bank the filters are taken from.
+
+    Returns:
+        Tuple (volume, kernels, output) of float64 arrays: volume (6, 6, 3) of
+        values 0 to 3; kernels (num_filters, 3, 3, 3) of -1, 0 and 1; output
+        (4, 4, num_filters), one channel per filter.
+    """
+    _check_int("number of filters", num_filters, 1)
+    if num_filters > max_filters:
+        raise ValueError(f"The example has at most {max_filters} filters, got {num_filters}.")
+    rng = np.random.default_rng(seed)
+    volume = rng.integers(0, 4, size=(6, 6, 3)).astype(float)
+    kernels = rng.integers(-1, 2, size=(max_filters, 3, 3, 3)).astype(float)[:num_filters]
+    return volume, kernels, convolve_volume(volume, kernels)

@@ -133,3 +133,20 @@ def test_vertical_edge_example():
     np.testing.assert_array_equal(image[:, 3:], 0.0)
     np.testing.assert_array_equal(kernel, [[1, 0, -1]] * 3)
     np.testing.assert_array_equal(output, [[0, 30, 30, 0]] * 4)
+
+
+def test_volume_example_gives_one_output_channel_per_filter():
+    volume, kernels, output = convmath.volume_example(3)
+    assert volume.shape == (6, 6, 3) and kernels.shape == (3, 3, 3, 3) and output.shape == (4, 4, 3)
+    assert set(np.unique(volume)) <= {0, 1, 2, 3}
+    assert set(np.unique(kernels)) <= {-1, 0, 1}
+    # Output cell (0, 0) of filter 2 adds the 27 products of the top-left 3x3x3 block.
+    assert output[0, 0, 2] == np.sum(volume[:3, :3, :] * kernels[2])
+    # Asking for more filters keeps the first ones.
+    _, more_kernels, more_output = convmath.volume_example(5)
+    np.testing.assert_array_equal(more_kernels[:3], kernels)
+    np.testing.assert_array_equal(more_output[:, :, :3], output)
+    with pytest.raises(ValueError):
+        convmath.volume_example(9)
+    with pytest.raises(ValueError):
+        convmath.volume_example(0)
