@@ -29,6 +29,15 @@ RECIPES = {
 VALIDATION_SIZE = 5000
 
 
+def save_without_optimizer(model: keras.Model, path: Path) -> None:
+    """Save only the architecture and weights (the optimizer state would triple the file)."""
+    export = keras.Model.from_config(model.get_config())
+    export.set_weights(model.get_weights())
+    partial = path.with_name(path.stem + ".partial.keras")
+    export.save(partial)
+    partial.replace(path)
+
+
 def train(target: str, epochs: int, seed: int) -> dict:
     recipe = dict(RECIPES[target], epochs=epochs or RECIPES[target]["epochs"])
     dataset_name = config.PRETRAINED[target][1]
@@ -61,9 +70,7 @@ def train(target: str, epochs: int, seed: int) -> dict:
     test_loss, test_accuracy = model.evaluate(pipeline.to_model_input(x_test), y_test, batch_size=500, verbose=0)
     path = models.pretrained_path(target)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.stem + ".partial.keras")
-    model.save(partial)
-    partial.replace(path)
+    save_without_optimizer(model, path)
     card = {
         "model": target,
         "dataset": dataset_name,
