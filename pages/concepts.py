@@ -7,6 +7,7 @@ import streamlit as st
 
 from cnnlab import convmath, toy
 from cnnlab.figures import lessons
+from pages import shared  # noqa: F401  (deep links run through app.py's navigation)
 
 POOL_EXAMPLE = np.array([[1, 3, 2, 1], [2, 9, 1, 1], [1, 3, 2, 3], [5, 6, 1, 2]], dtype=float)
 POOL_WINDOWS = [(0, 0, 2, 2), (0, 2, 2, 2), (2, 0, 2, 2), (2, 2, 2, 2)]

@@ -10,6 +10,10 @@ Session state keys (plain values, not widget keys, so they survive page changes)
 
 from __future__ import annotations
 
+import gc
+import sys
+
+import keras
 import streamlit as st
 
 from cnnlab import activations, config, models
@@ -23,13 +27,59 @@ TRAINED_KEY = "trained"
 TRAINED_LABEL = "Your trained model"
 
 
+def _keep_keras_session_between_runs() -> None:
+    """Stop Streamlit from resetting Keras after every script and fragment run.
+
+    Streamlit calls keras.backend.clear_session() after each run. That empties TensorFlow's
+    kernel cache, so the next prediction first re-prepares the compiled model, and it collects
+    all garbage: together 0.2 to 1 s added to every canvas stroke. Other callers still clear.
+    """
+    original = keras.backend.clear_session
+    if getattr(original, "keeps_session_between_runs", False):
+        return
+
+    def clear_session(*args, **kwargs):
+        caller = sys._getframe(1)
+        if caller.f_code.co_name == "_clean_problem_modules" and caller.f_globals["__name__"].startswith("streamlit"):
+            return None
+        return original(*args, **kwargs)
+
+    clear_session.keeps_session_between_runs = True
+    keras.backend.clear_session = clear_session
+
+
+_keep_keras_session_between_runs()
+
+
+def _run_through_app_navigation() -> None:
+    """Send a deep link that arrives before app.py ever ran through app.py's navigation.
+
+    Until app.py has called st.navigation once, Streamlit treats the folder pages/ as a
+    list of stand-alone pages, so /draw on a fresh server would run draw.py without the
+    app's layout and menu. Switching that mode off and rerunning runs app.py instead.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_run_through_app_navigation()
+
+
 @st.cache_resource(show_spinner="Loading the model…")
 def load_shipped(key: str) -> activations.FeatureExtractor | str:
     """The extractor of a shipped model, built once per server; a message if it cannot load."""
     try:
-        return activations.make_extractor(models.load_pretrained(key))
+        extractor = activations.make_extractor(models.load_pretrained(key))
     except models.ModelUnavailable as error:
         return str(error)
+    # Streamlit collects garbage after every run; freezing what is loaded now (TensorFlow, the
+    # model) keeps each collection to milliseconds instead of half a second.
+    gc.collect()
+    gc.freeze()
+    return extractor
 
 
 def model_options() -> list[str]:
@@ -101,6 +151,12 @@ def set_input(image, steps=None, label: str = "your drawing") -> None:
     st.session_state["input_image"] = image
     st.session_state["input_steps"] = steps
     st.session_state["input_label"] = label
+
+
+def clear_input() -> None:
+    """Forget the current input, e.g. when the drawing is cleared."""
+    for key in ("input_image", "input_steps", "input_label"):
+        st.session_state.pop(key, None)
 
 
 def current_input():

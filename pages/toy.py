@@ -7,6 +7,7 @@ import streamlit as st
 
 from cnnlab import toy
 from cnnlab.figures import lessons
+from pages import shared  # noqa: F401  (deep links run through app.py's navigation)
 
 NAMES = {"cross": "cross", "diagonal": "diagonal", "right_diagonal": "right-diagonal"}
 SIZE, KERNEL = toy.IMAGE_SIZE, toy.KERNEL_SIZE

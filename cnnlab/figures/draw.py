@@ -1,0 +1,199 @@
+"""Figures for predictions and small images: probability bars, grayscale pictures, accuracy curves.
+
+Every builder takes plain arrays and returns a plotly go.Figure; sizes and fonts suit a projector.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+
+FONT_SIZE = 16
+BAR_COLOUR = "#a3acb9"
+HIGHLIGHT_COLOUR = "#e4572e"
+# One colour per curve, in the order the curves are given.
+CURVE_COLOURS = ("#1f6fb4", "#e4572e", "#2a9d8f", "#8e44ad", "#f4a261")
+
+
+def probability_bars(probabilities, class_names, highlight=None, title=None, height=300) -> go.Figure:
+    """Bar chart of class probabilities, one bar coloured.
+
+    Args:
+        probabilities: float array (C,), values in [0, 1].
+        class_names: the C class names, shown under the bars.
+        highlight: index of the bar to colour; None colours the most probable class.
+        title: an optional title above the chart.
+        height: the figure height in pixels.
+
+    Returns:
+        A go.Figure with one bar trace whose y values are the probabilities.
+    """
+    probabilities = np.asarray(probabilities, dtype=float)
+    names = [str(name) for name in class_names]
+    if probabilities.ndim != 1 or len(probabilities) != len(names):
+        raise ValueError(f"Expected {len(names)} probabilities, got shape {probabilities.shape}.")
+    if highlight is None:
+        highlight = int(np.argmax(probabilities))
+    if not 0 <= highlight < len(names):
+        raise ValueError(f"The highlighted bar must be between 0 and {len(names) - 1}, got {highlight}.")
+    bars = {
+        "type": "bar",
+        "x": names,
+        "y": probabilities,
+        "marker": {"color": [HIGHLIGHT_COLOUR if index == highlight else BAR_COLOUR for index in range(len(names))]},
+        "text": [f"{value:.0%}" if value >= 0.005 else "" for value in probabilities],
+        "textposition": "outside",
+        "textfont": {"size": FONT_SIZE},
+        "cliponaxis": False,
+        "hovertemplate": "%{x}: %{y:.1%}<extra></extra>",
+    }
+    layout = _layout(title, height)
+    layout["uniformtext"] = {"minsize": FONT_SIZE - 2, "mode": "show"}  # never shrink the labels
+    layout["xaxis"] = {"type": "category", "fixedrange": True, "tickfont": {"size": FONT_SIZE}}
+    layout["yaxis"] = {
+        "range": [0, 1.15],
+        "tickformat": ".0%",
+        "tickvals": [0, 0.5, 1],
+        "fixedrange": True,
+        "tickfont": {"size": FONT_SIZE},
+    }
+    return go.Figure(data=[bars], layout=layout)
+
+
+def _layout(title, height, margin=10) -> dict:
+    """The layout every figure here shares: title, height, large font, small margins, no legend."""
+    top = 44 if title else margin + 14
+    return {
+        "title": {"text": title or "", "font": {"size": FONT_SIZE + 2}},
+        "height": height,
+        "font": {"size": FONT_SIZE},
+        "margin": {"l": margin, "r": margin, "t": top, "b": margin},
+        "showlegend": False,
+    }
+
+
+def _block_mean(array: np.ndarray, factor: int) -> np.ndarray:
+    """Average factor x factor blocks of a (H, W) array, padding the edges with zeros."""
+    height, width = array.shape
+    padded = np.zeros((math.ceil(height / factor) * factor, math.ceil(width / factor) * factor), array.dtype)
+    padded[:height, :width] = array
+    rows, cols = padded.shape[0] // factor, padded.shape[1] // factor
+    return padded.reshape(rows, factor, cols, factor).mean(axis=(1, 3))
+
+
+def grayscale_image(array, title="", max_side=140, height=240, value_range=(0.0, 1.0)) -> go.Figure:
+    """A 2-D array drawn as a grayscale picture: square pixels, row 0 at the top, no axes.
+
+    Args:
+        array: float array (H, W); value_range[0] is black and value_range[1] white.
+        title: the text above the picture.
+        max_side: arrays with a longer side are shown block-averaged down to about this size
+            (hover then reports block averages at the block's top-left pixel).
+        height: the figure height in pixels, so pictures side by side line up.
+        value_range: (black, white) values.
+
+    Returns:
+        A go.Figure with one heatmap trace; hovering shows row, column and value.
+    """
+    array = np.asarray(array, dtype=float)
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"The picture must be a non-empty 2-D array, got shape {array.shape}.")
+    factor = max(1, math.ceil(max(array.shape) / max_side))
+    shown = _block_mean(array, factor) if factor > 1 else array
+    heatmap = {
+        "type": "heatmap",
+        "z": np.round(shown, 3),
+        "x": np.arange(shown.shape[1]) * factor,
+        "y": np.arange(shown.shape[0]) * factor,
+        "colorscale": [[0.0, "rgb(0,0,0)"], [1.0, "rgb(255,255,255)"]],
+        "zmin": value_range[0],
+        "zmax": value_range[1],
+        "showscale": False,
+        "hovertemplate": "row %{y}, column %{x}: %{z:.2f}<extra></extra>",
+    }
+    layout = _layout(title, height, margin=4)
+    layout["plot_bgcolor"] = "black"
+    hidden = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": "", "fixedrange": True}
+    layout["xaxis"] = {"constrain": "domain", **hidden}
+    layout["yaxis"] = {"autorange": "reversed", "scaleanchor": "x", "scaleratio": 1, "constrain": "domain", **hidden}
+    return go.Figure(data=[heatmap], layout=layout)
+
+
+def shift_accuracy_curve(shifts, accuracies_by_model: dict, title=None, height=380) -> go.Figure:
+    """Accuracy against how far the images were moved, one line per model.
+
+    Args:
+        shifts: int array (S,), pixels moved (positive right).
+        accuracies_by_model: model name -> float array (S,) of accuracies in [0, 1].
+        title: an optional title above the chart.
+        height: the figure height in pixels.
+
+    Returns:
+        A go.Figure with one line-and-marker trace per model, in the dict's order.
+    """
+    shifts = np.asarray(shifts)
+    lines = []
+    for index, (name, accuracies) in enumerate(accuracies_by_model.items()):
+        accuracies = np.asarray(accuracies, dtype=float)
+        if accuracies.shape != shifts.shape:
+            raise ValueError(f"{name}: expected {len(shifts)} accuracies, got shape {accuracies.shape}.")
+        colour = CURVE_COLOURS[index % len(CURVE_COLOURS)]
+        lines.append(
+            {
+                "type": "scatter",
+                "x": shifts,
+                "y": accuracies,
+                "name": name,
+                "mode": "lines+markers",
+                "line": {"color": colour, "width": 3},
+                "marker": {"size": 10},
+                "hovertemplate": f"{name}<br>moved %{{x}} px: %{{y:.1%}}<extra></extra>",
+            }
+        )
+    layout = _layout(title, height)
+    legend = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "font": {"size": FONT_SIZE}}
+    layout.update(showlegend=True, legend=legend)
+    layout["xaxis"] = {
+        "title": {"text": "pixels moved sideways (− left, + right)", "font": {"size": FONT_SIZE}},
+        "dtick": 1,
+        "zeroline": False,
+        "tickfont": {"size": FONT_SIZE},
+    }
+    layout["yaxis"] = {
+        "title": {"text": "test accuracy", "font": {"size": FONT_SIZE}},
+        "range": [0, 1.02],
+        "tickformat": ".0%",
+        "tickfont": {"size": FONT_SIZE},
+    }
+    return go.Figure(data=lines, layout=layout)
+
+
+def shift_takeaway(shifts, cnn_accuracies, dense_accuracies, near: int = 2) -> str:
+    """The sentence that goes with shift_accuracy_curve for a CNN and a fully connected network.
+
+    Args:
+        shifts: int array (S,), pixels moved, holding -near and near, and symmetric.
+        cnn_accuracies: float array (S,), the CNN's accuracy at each shift.
+        dense_accuracies: float array (S,), the fully connected network's accuracy at each shift.
+        near: the small move to quote first.
+
+    Returns:
+        One or two sentences quoting accuracies averaged over moving left and right.
+    """
+    shifts = np.asarray(shifts)
+    cnn, dense = np.asarray(cnn_accuracies, dtype=float), np.asarray(dense_accuracies, dtype=float)
+    steps = sorted({abs(int(shift)) for shift in shifts if shift != 0})
+    if near not in steps:
+        raise ValueError(f"The shifts must include {near} pixels.")
+    both_ways = {step: (cnn[abs(shifts) == step].mean(), dense[abs(shifts) == step].mean()) for step in steps}
+    widest = max(steps, key=lambda step: both_ways[step][0] - both_ways[step][1])
+    (cnn_near, dense_near), (cnn_far, dense_far) = both_ways[near], both_ways[widest]
+    start = f"moved {near} pixels, the CNN gets {cnn_near:.0%} right and the fully connected network {dense_near:.0%}"
+    if cnn_far - dense_far < 0.01:
+        return f"{start}; moved further, both cope about equally well."
+    return (
+        f"{start}; moved {widest} pixels, {cnn_far:.0%} against {dense_far:.0%}. "
+        "The CNN's filters look for the same strokes everywhere, so a moved digit hurts it less."
+    )
