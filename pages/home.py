@@ -3,11 +3,11 @@
 import streamlit as st
 
 LESSON = [
-    ("pages/toy.py", "1. Toy 5×5 filters", "Two tiny filters tell a cross from a diagonal. Every number is on screen."),
-    ("pages/draw.py", "2. Draw a digit", "Draw a digit and the network reads it. See how it is tidied first."),
-    ("pages/feature_maps.py", "3. Feature maps", "Look inside: what each filter found, and the sum behind one number."),
-    ("pages/concepts.py", "4. Concepts", "Output sizes, padding, stride, pooling and parameter counts."),
-    ("pages/train.py", "5. Train a model", "Train your own network and watch its curves and filters change."),
+    ("pages/toy.py", "1. Toy 5×5 filters", ":material/apps:", "Two tiny filters tell a cross from a diagonal."),
+    ("pages/draw.py", "2. Draw a digit", ":material/draw:", "Draw a digit; see how it is tidied and read."),
+    ("pages/feature_maps.py", "3. Feature maps", ":material/grid_view:", "Look inside: what each filter found."),
+    ("pages/concepts.py", "4. Concepts", ":material/calculate:", "Output sizes, padding, stride, pooling."),
+    ("pages/train.py", "5. Train a model", ":material/model_training:", "Train your own network and watch it learn."),
 ]
 
 st.title("CNN Lab: how a neural network sees a digit")
@@ -26,8 +26,8 @@ strokes, and strokes become digits.
 """
 )
 st.subheader("The lesson, page by page")
-for path, title, line in LESSON:
-    left, right = st.columns([1, 3], vertical_alignment="center")
-    left.page_link(path, label=title)
-    right.markdown(line)
+for column, (path, title, icon, line) in zip(st.columns(len(LESSON)), LESSON, strict=True):
+    card = column.container(border=True, height="stretch")
+    card.page_link(path, label=f"**{title}**", icon=icon)
+    card.markdown(line)
 st.caption("Draw once: your digit follows you to every page. Use the sidebar to move around.")
