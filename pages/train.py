@@ -1,6 +1,182 @@
-"""Placeholder page."""
+"""Train a model: pick a network and its settings, watch it learn, then test it on unseen images.
+
+The run lives in st.session_state["training_run"], so a rerun or a visit to another page never
+starts a second one. Test-only knob: the environment variable CNNLAB_TRAIN_LIMIT caps the
+number of training images (TrainingSettings.max_train_examples) so a page test stays short.
+"""
+
+import os
+import time
 
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-st.title("train")
-st.info("This page is being built.")
+from cnnlab import config, models, training
+from cnnlab.figures import training as figures
+
+LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
+GRACE_SECONDS = 15.0  # a tab away this long was closed, rather than briefly lost its connection
+OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "adadelta": "Adadelta", "sgd": "SGD with momentum"}
+BATCH_SIZES = [16, 32, 64, 128, 256, 512]
+FIELDS = ("preset", "epochs", "batch_size", "optimizer", "learning_rate", "dropout", "augmentation")
+FIELDS += ("reduce_lr_on_plateau", "validation_split", "seed")  # the settings with a widget "train_<field>"
+
+
+@st.cache_resource
+def slot_pool() -> training.SlotPool:
+    """The one pool of training slots that every visitor of this server shares."""
+    return training.SlotPool()
+
+
+@st.cache_resource(show_spinner="Counting the weights of each network…")
+def parameter_counts() -> dict[str, int]:
+    """The number of weights of every preset, built once per server."""
+    return {key: models.count_parameters(models.build_model(key)) for key in models.PRESETS}
+
+
+def session_keep_going():
+    """A check the run makes after every batch: is this browser tab still connected?"""
+    context = get_script_run_ctx()
+    if context is None or not runtime.exists():
+        return lambda: True
+    server, session_id, last_seen = runtime.get_instance(), context.session_id, [time.monotonic()]
+
+    def keep_going() -> bool:
+        if server.is_active_session(session_id):
+            last_seen[0] = time.monotonic()
+        return time.monotonic() - last_seen[0] < GRACE_SECONDS
+
+    return keep_going
+
+
+def use_preset_settings() -> None:
+    """Copy the chosen preset's own training settings into the controls."""
+    chosen = training.preset_settings(st.session_state["train_preset"])
+    st.session_state.update({f"train_{name}": value for name, value in chosen.items()})
+
+
+def controls(shown: training.TrainingSettings, off: bool) -> training.TrainingSettings:
+    """Draw the settings, each widget keyed "train_" + its field; while `off`, show (disabled) those of `shown`."""
+    choices, counts, presets = training.dataset_choices(), parameter_counts(), models.PRESETS
+    values = {name: getattr(shown, name) for name in FIELDS}
+    labels = [label for label, pair in choices.items() if pair == (shown.dataset, shown.source)]
+    values["images"] = (labels or list(choices))[0]
+    for name, value in values.items():
+        if off or f"train_{name}" not in st.session_state:
+            st.session_state[f"train_{name}"] = value
+    left, middle, right = st.columns(3)
+    choice = left.selectbox("Images", list(choices), key="train_images", disabled=off)
+    preset = left.selectbox(
+        "Network",
+        list(presets),
+        format_func=lambda key: f"{presets[key].title} ({counts[key]:,} weights)",
+        key="train_preset",
+        on_change=use_preset_settings,
+        disabled=off,
+    )
+    left.caption(f"{presets[preset].description} From {presets[preset].source}.")
+    middle.slider("Epochs (passes over the training images)", 1, 30, key="train_epochs", disabled=off)
+    middle.select_slider("Batch size (images per weight update)", BATCH_SIZES, key="train_batch_size", disabled=off)
+    middle.selectbox("Optimizer", list(OPTIMIZERS), format_func=OPTIMIZERS.get, key="train_optimizer", disabled=off)
+    middle.number_input("Learning rate", 1e-5, 10.0, step=5e-4, format="%.5f", key="train_learning_rate", disabled=off)
+    right.slider("Dropout before the output", 0.0, 0.8, step=0.05, key="train_dropout", disabled=off)
+    right.toggle("Augment: shift, tilt, thicken the digits", key="train_augmentation", disabled=off)
+    right.toggle("Halve the learning rate when validation stalls", key="train_reduce_lr_on_plateau", disabled=off)
+    right.slider("Share kept back for validation", 0.05, 0.3, step=0.05, key="train_validation_split", disabled=off)
+    right.number_input("Random seed", 0, 2**31 - 1, key="train_seed", disabled=off)
+    dataset, source = choices[choice]
+    limit = int(os.environ[LIMIT_ENV]) if os.environ.get(LIMIT_ENV) else None
+    values = {name: st.session_state[f"train_{name}"] for name in FIELDS}
+    return training.TrainingSettings(dataset=dataset, source=source, max_train_examples=limit, **values)
+
+
+def live_view(run: training.TrainingRun, was_active: bool) -> None:
+    """Progress, learning curves and the first layer's filters; redrawn every second while the run is active."""
+    progress = run.progress()
+    if was_active and not run.is_active:
+        st.rerun()  # the run has just ended: redraw the whole page, with its results
+    if progress.state == "waiting":
+        st.info("Waiting for a free training slot: another model is training on this server. Yours starts after it.")
+    elif run.is_active:
+        st.progress(progress.fraction, text=training.describe(progress))
+    if run.is_active and st.button("Stop training", key="train_stop"):
+        run.stop()
+    if progress.batch_loss:
+        st.plotly_chart(figures.learning_curves(**progress.curves()), key="train_curves")
+        st.caption(
+            "Faint line: each batch; solid line: their moving average; blue dots: the mean over each epoch, "
+            "clumsy start included; orange: the validation images, checked after each epoch."
+        )
+    if progress.batch_loss and not progress.kernels:
+        st.caption("This network has no convolution layer, so it has no filters to show.")
+    if progress.kernels:
+        st.subheader("The first layer's filters, epoch by epoch")
+        st.caption("Epoch 0 is the random start. Red weights add the pixel under them; blue ones subtract it.")
+        last = len(progress.kernels) - 1
+        epoch = st.slider("After epoch", 0, last, last, key="train_kernel_epoch") if last else 0
+        scale = figures.largest_weight(progress.kernels)
+        st.plotly_chart(figures.kernel_grid(progress.kernels[epoch], limit=scale), key="train_kernels")
+
+
+def results(run: training.TrainingRun) -> None:
+    """The test of a finished or stopped run, and the model to take away."""
+    result = run.result()
+    if run.error:
+        st.error(run.error)
+    if result is None:
+        why = "this browser tab was closed" if run.abandoned else "it was stopped before the first batch"
+        if not run.error:
+            st.warning(f"Training stopped because {why}: there is no model to test.")
+        return
+    if st.session_state.get("trained_model") is not result.model:
+        st.session_state["trained_model"] = result.model
+        st.session_state["trained_dataset"] = run.settings.dataset
+    names, mistakes, samples = config.CLASS_NAMES[run.settings.dataset], result.mistakes, result.samples
+    if run.state == "stopped":
+        st.warning("You stopped training early: this is the network as it was at that moment.")
+    right_count = round(result.test_accuracy * result.test_count)
+    st.markdown(
+        f"Test accuracy: **{result.test_accuracy:.4f}** ({right_count:,} of {result.test_count:,} images right)"
+    )
+    st.markdown(f"Test loss: **{result.test_loss:.4f}**, on images the network never saw during training.")
+    st.success("Your network now appears as **Your trained model** on the **Draw a digit** and **Feature maps** pages.")
+    st.download_button(
+        "Download the model (.keras)",
+        lambda: training.model_bytes(result.model),
+        f"{run.settings.preset}.keras",
+        key="train_download",
+        on_click="ignore",
+    )
+    left, right = st.columns(2)
+    left.subheader("Confusion matrix")
+    left.plotly_chart(figures.confusion_matrix(result.confusion, names), key="train_confusion")
+    right.subheader("Its most confident mistakes")
+    grid = figures.predictions_grid(mistakes.images, mistakes.true, mistakes.predicted, names, mistakes.confidence, 4)
+    right.plotly_chart(grid, key="train_mistakes")
+    st.subheader("The first ten test images: prediction against truth")
+    grid = figures.predictions_grid(samples.images, samples.true, samples.predicted, names)
+    st.plotly_chart(grid, key="train_samples")
+    st.subheader("The network, layer by layer")
+    st.dataframe(result.summary, hide_index=True, height="content")
+
+
+st.title("Train a model")
+st.write(
+    "A network starts with random weights. Training shows it small batches of labelled images; after each "
+    "batch the optimizer nudges every weight so that the loss gets a little smaller. Some training images "
+    "are kept back for validation: they show whether the network learns digits or just memorises its "
+    "training images. At the end it is tested on images it has never seen."
+)
+run = st.session_state.get("training_run")
+active = run is not None and run.is_active
+settings = controls(run.settings if run else training.default_settings(), off=active)
+if st.button("Start training", key="train_start", type="primary", disabled=active) and not active:
+    run = training.TrainingRun(settings, slot_pool(), keep_going=session_keep_going())
+    run.start()
+    st.session_state["training_run"] = run
+    st.rerun()
+if run is not None:
+    st.fragment(run_every=1.0 if active else None)(live_view)(run, active)
+    if not active:
+        results(run)
