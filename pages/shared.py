@@ -82,8 +82,18 @@ def load_shipped(key: str) -> activations.FeatureExtractor | str:
     return extractor
 
 
+def adopt_trained_model() -> None:
+    """Make the model of this session's finished or stopped training run its trained model."""
+    run = st.session_state.get("training_run")
+    result = None if run is None or run.is_active else run.result()
+    if result is not None and st.session_state.get("trained_model") is not result.model:
+        st.session_state["trained_model"] = result.model
+        st.session_state["trained_dataset"] = run.settings.dataset
+
+
 def model_options() -> list[str]:
     """The model keys a user can choose now, the session's trained model last."""
+    adopt_trained_model()
     options = list(MODEL_LABELS)
     if "trained_model" in st.session_state:
         options.append(TRAINED_KEY)

@@ -14,6 +14,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab import config, models, training
 from cnnlab.figures import training as figures
+from pages import shared
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
 GRACE_SECONDS = 15.0  # a tab away this long was closed, rather than briefly lost its connection
@@ -129,9 +130,7 @@ def results(run: training.TrainingRun) -> None:
         if not run.error:
             st.warning(f"Training stopped because {why}: there is no model to test.")
         return
-    if st.session_state.get("trained_model") is not result.model:
-        st.session_state["trained_model"] = result.model
-        st.session_state["trained_dataset"] = run.settings.dataset
+    shared.adopt_trained_model()
     names, mistakes, samples = config.CLASS_NAMES[run.settings.dataset], result.mistakes, result.samples
     if run.state == "stopped":
         st.warning("You stopped training early: this is the network as it was at that moment.")

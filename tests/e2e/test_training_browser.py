@@ -9,25 +9,21 @@ from tests.e2e.conftest import SCREENSHOT_DIR, wait_until_idle
 from tests.e2e.strokes import DIGITS
 from tests.e2e.test_browser import PREDICTION, assert_no_exception, draw, read_prediction
 
-CURVE_POINTS = (
-    "(() => [...document.querySelectorAll('.js-plotly-plot')]"
-    ".map(p => (p.data || []).reduce((n, t) => n + (t.y ? t.y.length : 0), 0))"
-    ".reduce((a, b) => a + b, 0))"
-)
-
-
-def curve_points(page) -> int:
-    """How many points the plotly charts on the page hold now."""
-    return page.evaluate(CURVE_POINTS)
-
 
 def test_training_in_the_browser_then_drawing_with_the_trained_model(page, app_url):
     page.goto(f"{app_url}/train")
     wait_until_idle(page)
     page.get_by_role("button", name="Start training").click()
-    page.wait_for_function(CURVE_POINTS + "() > 0", timeout=180_000)
-    first = curve_points(page)
-    page.wait_for_function(f"{CURVE_POINTS}() > {first} || document.body.innerText.includes('Test accuracy:')")
+    bar = page.get_by_role("progressbar").first
+    bar.wait_for(timeout=120_000)
+    first = bar.get_attribute("aria-valuenow")
+    page.wait_for_function(
+        "first => { const bar = document.querySelector('[role=progressbar]');"
+        " return document.body.innerText.includes('Test accuracy:')"
+        " || (bar && bar.getAttribute('aria-valuenow') !== first); }",
+        arg=first, timeout=120_000,
+    )  # fmt: skip
+    page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=60_000)
     page.get_by_text("Test accuracy:").first.wait_for(timeout=300_000)
     accuracy = float(re.search(r"Test accuracy: (\d\.\d+)", page.get_by_text("Test accuracy:").first.inner_text())[1])
     assert 0.5 < accuracy <= 1.0
