@@ -84,16 +84,15 @@ def test_drawn_digits_are_recognised(browser, app_url):
 def test_toy_page_stepped_to_the_end_shows_the_textbook_numbers(page, app_url):
     page.goto(f"{app_url}/toy")
     wait_until_idle(page)
-    for _ in range(8):
+    page.get_by_text("Window 1 of 9").first.wait_for(timeout=60_000)
+    for step in range(2, 10):
         page.get_by_role("button", name=re.compile("Next")).click()
-        wait_until_idle(page)
-    assert page.get_by_text("Window 9 of 9").count() >= 1
+        page.get_by_text(f"Window {step} of 9").first.wait_for(timeout=60_000)
     metrics = page.locator("[data-testid='stMetric']").all_inner_texts()
     values = [float(re.search(r"\d\.\d{4}", text).group()) for text in metrics if re.search(r"\d\.\d{4}", text)]
     assert values[-3:] == [0.2616, 0.2616, 0.4767]
     page.get_by_text("diagonal", exact=True).first.click()
-    wait_until_idle(page)
-    page.wait_for_timeout(500)
+    page.wait_for_function("() => document.body.innerText.includes('0.5938')", timeout=60_000)
     metrics = page.locator("[data-testid='stMetric']").all_inner_texts()
     values = [float(re.search(r"\d\.\d{4}", text).group()) for text in metrics if re.search(r"\d\.\d{4}", text)]
     assert values[-3:] == [0.5938, 0.0804, 0.3259]
