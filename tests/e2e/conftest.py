@@ -89,11 +89,11 @@ def page(browser):
     context.close()
 
 
-def wait_until_idle(page, timeout: float = 60_000) -> None:
-    """Wait until the app has finished running its script (no running indicator)."""
+def wait_until_idle(page, timeout: float = 90_000) -> None:
+    """Wait until the app has finished running its script ("notRunning", not "initial" or "running")."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
     page.wait_for_function(
-        "() => !document.querySelector(\"[data-testid='stStatusWidget'] button\")"
-        " && document.querySelector(\"[data-testid='stApp']\").getAttribute('data-test-script-state') !== 'running'",
+        "() => document.querySelector(\"[data-testid='stApp']\").getAttribute('data-test-script-state')"
+        " === 'notRunning'",
         timeout=timeout,
     )

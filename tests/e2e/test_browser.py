@@ -55,6 +55,13 @@ def test_every_page_opens_without_an_exception(page, app_url, path):
     page.wait_for_timeout(1500)
     assert_no_exception(page)
     assert page.locator("[data-testid='stSidebarNav']").inner_text().count("\n") >= 5
+    if path == "feature_maps":
+        page.get_by_role("button", name="Use a sample test digit").click()
+        page.get_by_text("(26, 26, 32)").first.wait_for(timeout=60_000)
+        wait_until_idle(page)
+        assert_no_exception(page)
+    page.set_viewport_size({"width": 1400, "height": 1600})
+    page.wait_for_timeout(1500)
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOT_DIR / f"{PAGES[path]}.png")
 
