@@ -87,6 +87,7 @@ def throughput(rounds: int) -> bool:
     print(
         f"throughput, images/s by round: TrainingRun {rates_text(run_rates)}; bare model.fit {rates_text(bare_rates)}"
     )
+    callback_share(settings)
     return verdict(f"throughput ratio {ratio:.3f}, the median of the rounds' ratios (goal >= 0.95)", ratio >= 0.95)
 
 

@@ -37,6 +37,9 @@ MIN_CONTRAST = 0.1
 # this fraction of the (working) image area: a tiny dot is not a digit.
 MIN_INK_PIXELS = 4
 MIN_INK_FRACTION = 0.001
+# The ink must also reach across this fraction of the picture's longer side: one tap of
+# the app's 20 px brush on its 280 px canvas is a dot (7 %), not a digit.
+MIN_INK_EXTENT = 0.12
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -75,7 +78,8 @@ def canvas_to_mnist(image):
 
     Returns:
         float32 array of shape (28, 28), values in [0, 1], light digit on black;
-        None when the image is blank or holds too little ink to be a stroke.
+        None when the image is blank, holds too little ink to be a stroke, or its
+        ink is a dot too small to be a digit.
     """
     result = preprocess_steps(image)
     return None if result is None else result.centred
@@ -88,7 +92,7 @@ def preprocess_steps(image):
         image: numpy array as accepted by `canvas_to_mnist`.
 
     Returns:
-        A PreprocessResult, or None when the image is blank or holds too little ink.
+        A PreprocessResult, or None when the image is blank, holds too little ink, or only a dot.
     """
     pixels = _as_uint8(image)
     gray = _single_channel(pixels)
@@ -97,6 +101,8 @@ def preprocess_steps(image):
     if ink is None or not _enough_ink(ink):
         return None
     top, left, bottom, right = _bounding_box(ink)
+    if max(bottom - top, right - left) < MIN_INK_EXTENT * max(ink.shape):
+        return None
     cropped = ink[top:bottom, left:right].copy()
     scaled = _scale_longer_side(cropped, config.DIGIT_BOX)
     centred, shift = _centre_by_mass(scaled, config.IMAGE_SIZE)
@@ -221,8 +227,10 @@ def _ink_map(gray):
     """Turn a uint8 (H, W) channel into float32 ink in [0, 1], light on black.
 
     The background level is the median of the border pixels; a light background
-    (> 127) means dark ink, so the image is inverted. The background is subtracted,
-    the strongest ink scaled to 1, and ink under NOISE_LEVEL set to 0.
+    (> 127) means dark ink on paper, so the image is inverted and the paper's level
+    is followed across the picture (`_paper_level`): a photo's shading is not ink.
+    The background is subtracted, the strongest ink scaled to 1, and ink under
+    NOISE_LEVEL set to 0.
 
     Returns:
         float32 (H, W) array, or None when the strongest ink differs from the
@@ -233,7 +241,7 @@ def _ink_map(gray):
     background = float(np.median(border))
     if background > 127 / 255:
         values = 1.0 - values
-        background = 1.0 - background
+        background = 1.0 - _paper_level(gray) / 255.0
     ink = np.clip(values - background, 0.0, None)
     strongest = float(ink.max())
     if strongest < MIN_CONTRAST:
@@ -241,6 +249,38 @@ def _ink_map(gray):
     ink /= strongest
     ink[ink < NOISE_LEVEL] = 0.0
     return ink
+
+
+def _paper_level(gray):
+    """The grey level of light paper at every pixel of a uint8 (H, W) photo, from its border.
+
+    Each border line is smoothed by a running median, so ink crossing the border and noise
+    drop out; the four lines are then blended across the picture (a Coons patch). A flat
+    page gives its one level everywhere; a gradient or a shadow reaching the border is
+    followed, so the paper it darkens is not taken for ink.
+
+    Returns:
+        float32 (H, W) array of grey levels in [0, 255].
+    """
+    values = gray.astype(np.float32)
+    top, bottom = _running_median(values[0]), _running_median(values[-1])
+    left, right = _running_median(values[:, 0]), _running_median(values[:, -1])
+    down = np.linspace(0.0, 1.0, values.shape[0], dtype=np.float32)[:, None]
+    across = np.linspace(0.0, 1.0, values.shape[1], dtype=np.float32)[None, :]
+    corners = [(top[0] + left[0]) / 2, (top[-1] + right[0]) / 2, (bottom[0] + left[-1]) / 2]
+    corners.append((bottom[-1] + right[-1]) / 2)
+    lines = (1 - down) * top + down * bottom + (1 - across) * left[:, None] + across * right[:, None]
+    weights = ((1 - across) * (1 - down), across * (1 - down), (1 - across) * down, across * down)
+    return lines - sum(weight * corner for weight, corner in zip(weights, corners, strict=True))
+
+
+def _running_median(line):
+    """The median of every window of a quarter of a float32 line's length, mirrored at the ends."""
+    half = len(line) // 8
+    if half == 0:
+        return line
+    padded = np.pad(line, half, mode="reflect")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * half + 1), axis=1).astype(np.float32)
 
 
 def _enough_ink(ink):
