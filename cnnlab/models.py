@@ -38,27 +38,23 @@ class Preset:
 
 # A block is ("conv", filters, kernel_size, padding), ("pool",), ("flatten",),
 # ("dense", units, activation) or ("dropout", rate). The softmax output is added last.
+GUIDE_BLOCKS = (("conv", 32, 3, "valid"), ("pool",), ("conv", 64, 3, "valid"), ("pool",), ("flatten",))
+GUIDE_BLOCKS += (("dense", 128, "relu"),)
+
 PRESETS = {
     "guide_cnn": Preset(
         key="guide_cnn",
         title="Guide CNN",
         source="seed 000, the CNN guide",
         description="Two 3×3 conv + max-pool stages, then Dense 128 (the CNN guide, Adam).",
-        blocks=(
-            ("conv", 32, 3, "valid"),
-            ("pool",),
-            ("conv", 64, 3, "valid"),
-            ("pool",),
-            ("flatten",),
-            ("dense", 128, "relu"),
-        ),
+        blocks=GUIDE_BLOCKS,
     ),
     "keras_example": Preset(
         key="keras_example",
         title="Keras example CNN",
         source="seed 003, the Keras example",
         description="Two conv + max-pool stages, Dropout 0.5, then the output (the Keras example, Adam, batch 128).",
-        blocks=(("conv", 32, 3, "valid"), ("pool",), ("conv", 64, 3, "valid"), ("pool",), ("flatten",)),
+        blocks=GUIDE_BLOCKS[:-1],
         dropout=0.5,
         epochs=15,
     ),
@@ -67,14 +63,7 @@ PRESETS = {
         title="Fashion notebook CNN",
         source="seed 004, the Fashion-MNIST notebook",
         description="The guide CNN with Dropout 0.3 before the output (the Fashion-MNIST notebook, Adam, batch 64).",
-        blocks=(
-            ("conv", 32, 3, "valid"),
-            ("pool",),
-            ("conv", 64, 3, "valid"),
-            ("pool",),
-            ("flatten",),
-            ("dense", 128, "relu"),
-        ),
+        blocks=GUIDE_BLOCKS,
         dropout=0.3,
         batch_size=64,
     ),

@@ -17,6 +17,11 @@ from cnnlab.figures import training as figures
 from pages import shared
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
+FULL_AND_EMBEDDED = 4
+FULL_MISSING = (
+    "Only the built-in sets are offered: a full 60,000-image set is not on this server "
+    "(`python -m cnnlab.data fetch mnist fashion_mnist` adds them)."
+)
 GRACE_SECONDS = 15.0  # a tab away this long was closed, rather than briefly lost its connection
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "adadelta": "Adadelta", "sgd": "SGD with momentum"}
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
@@ -68,6 +73,8 @@ def controls(shown: training.TrainingSettings, off: bool) -> training.TrainingSe
             st.session_state[f"train_{name}"] = value
     left, middle, right = st.columns(3)
     choice = left.selectbox("Images", list(choices), key="train_images", disabled=off)
+    if len(choices) < FULL_AND_EMBEDDED:
+        left.caption(FULL_MISSING)
     preset = left.selectbox(
         "Network",
         list(presets),

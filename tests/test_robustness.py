@@ -425,6 +425,7 @@ def test_without_full_datasets_the_train_page_offers_the_embedded_ones(no_full_d
     assert all("small built-in set" in option for option in options)
     assert not any("full" in option.lower() for option in options)
     assert at.selectbox(key="train_images").value.startswith("MNIST, small built-in set")
+    assert any("full 60,000-image set is not on this server" in caption.value for caption in at.caption)
 
 
 def project_files() -> set[str]:
