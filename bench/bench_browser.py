@@ -23,6 +23,7 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_health  # noqa: E402
 from tests.e2e.strokes import DIGITS  # noqa: E402
+from tests.e2e.test_browser import draw  # noqa: E402
 
 GOAL_RATIO = 0.4 / 0.3
 GOAL_MEDIAN_SECONDS = 0.4
@@ -46,17 +47,9 @@ def stroke_latencies(page, url: str, strokes: int) -> list[float]:
     latencies = []
     for index in range(strokes):
         page.goto(url)
-        canvas = page.locator("canvas.upper-canvas").first
-        canvas.wait_for(timeout=120_000)
+        page.locator("canvas.upper-canvas").first.wait_for(timeout=120_000)
         page.wait_for_timeout(1500)  # let the page settle after loading
-        box = canvas.bounding_box()
-        stroke = DIGITS[1 if index % 2 else 7][0]
-        points = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in stroke]
-        page.mouse.move(*points[0])
-        page.mouse.down()
-        for point in points[1:]:
-            page.mouse.move(*point, steps=1)
-        page.mouse.up()
+        draw(page, DIGITS[1 if index % 2 else 7])
         released = time.perf_counter()
         page.get_by_text("Prediction:").first.wait_for(timeout=30_000)
         latencies.append(time.perf_counter() - released)

@@ -228,6 +228,17 @@ def _square_axes(figure: go.Figure) -> None:
     figure.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
 
 
+def _finish_square(figure: go.Figure, title: str, height: int) -> None:
+    """Square pixels, row 0 on top, and the title, height and margins every image figure shares."""
+    _square_axes(figure)
+    figure.update_layout(
+        title=dict(text=title, font=dict(size=TITLE_SIZE)),
+        height=height,
+        margin=dict(l=10, r=10, t=60, b=10),
+        font=dict(size=FONT_SIZE),
+    )
+
+
 def receptive_field_figure(image, box, title: str | None = None, colorscale="gray", height: int = 420) -> go.Figure:
     """An image with a rectangle around the pixels in box.
 
@@ -256,13 +267,7 @@ def receptive_field_figure(image, box, title: str | None = None, colorscale="gra
     figure.add_shape(
         type="rect", x0=left - 0.5, x1=right - 0.5, y0=top - 0.5, y1=bottom - 0.5, line=dict(color=MARK_COLOR, width=4)
     )
-    _square_axes(figure)
-    figure.update_layout(
-        title=dict(text=title, font=dict(size=TITLE_SIZE)),
-        height=height,
-        margin=dict(l=10, r=10, t=60, b=10),
-        font=dict(size=FONT_SIZE),
-    )
+    _finish_square(figure, title, height)
     return figure
 
 
@@ -405,13 +410,7 @@ def overlay_figure(image, heat, title: str = "", height: int = 520) -> go.Figure
             ),
         ]
     )
-    _square_axes(figure)
-    figure.update_layout(
-        title=dict(text=title, font=dict(size=TITLE_SIZE)),
-        height=height,
-        margin=dict(l=10, r=10, t=60, b=10),
-        font=dict(size=FONT_SIZE),
-    )
+    _finish_square(figure, title, height)
     return figure
 
 
