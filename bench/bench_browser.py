@@ -60,6 +60,7 @@ def measure(script: str, path: str, strokes: int, browser) -> list[float]:
     process, url, _ = start_server(script)
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        stroke_latencies(page, f"{url}/{path}", 1)  # warm-up: the first visit loads the models
         latencies = stroke_latencies(page, f"{url}/{path}", strokes)
         page.close()
         return latencies
