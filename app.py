@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from pages import shared
+
 st.set_page_config(page_title="CNN Lab", page_icon=":material/visibility:", layout="wide")
 
 PAGES = [
@@ -13,4 +15,6 @@ PAGES = [
     st.Page("pages/train.py", title="Train a model", icon=":material/model_training:", url_path="train"),
 ]
 
+shared.restore_tab()  # a reloaded tab gets back what the student did
 st.navigation(PAGES).run()
+shared.save_tab()

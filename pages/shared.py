@@ -1,22 +1,34 @@
-"""What every page shares: the cached models, the chosen model, and the current input.
+"""What every page shares: the cached models, the chosen model, the current input, and the tab's token.
 
 Session state keys (plain values, not widget keys, so they survive page changes):
-- "input_image": float32 array (28, 28) in [0, 1], what the network sees, or absent.
+- "input_image": float32 array (28, 28) in [0, 1], what the network sees, or None.
 - "input_steps": the cnnlab.preprocess steps that made it, or None for a test image.
 - "input_label": a sentence naming where the input came from.
+- "input_dataset": the dataset the input belongs to: "mnist" (digits, drawings, photos) or
+  "fashion_mnist" (a clothes test image).
 - "model_choice": a key of MODEL_LABELS or TRAINED_KEY.
-- "trained_model": the keras.Model trained in this session, or absent.
+- "trained_model": the keras.Model trained in this session, or absent; "trained_dataset" its dataset.
+- "training_run": the session's cnnlab.training.TrainingRun, or absent.
+- "tab_token": the token of this browser tab (also in the page address as ?tab=...).
+Keys of the Draw page start "draw_", of the Toy page "toy_", of the Train page "train_".
+
+A browser reload starts a new session; restore_tab() gives it back every kept key (KEPT_PREFIXES,
+without the action widgets of ACTION_KEY, whose values cannot be set) saved by save_tab().
 """
 
 from __future__ import annotations
 
 import gc
+import re
 import sys
+import time
 
 import keras
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from cnnlab import activations, config, models
+from cnnlab import activations, config, keepsake, models
 
 MODEL_LABELS = {
     "mnist": "MNIST CNN (shipped)",
@@ -25,6 +37,7 @@ MODEL_LABELS = {
 }
 TRAINED_KEY = "trained"
 TRAINED_LABEL = "Your trained model"
+GRACE_SECONDS = 15.0  # a tab away this long was closed, rather than reloaded or briefly disconnected
 
 
 def _keep_keras_session_between_runs() -> None:
@@ -150,30 +163,109 @@ def choose_model(where=st.sidebar, key: str = "model_choice_widget") -> str:
     return choice
 
 
-def set_input(image, steps=None, label: str = "your drawing") -> None:
-    """Remember the input every page shows.
+def set_input(image, steps=None, label: str = "your drawing", dataset: str = "mnist") -> None:
+    """Remember the input every page shows, and keep it for a reload of the tab.
 
     Args:
         image: float32 array (28, 28) in [0, 1].
         steps: the preprocessing steps that made it, if any.
-        label: where it came from, e.g. "your drawing" or "test image #12 (a 7)".
+        label: where it came from, e.g. "your drawing" or "test image 12 of the class 7".
+        dataset: what the input shows: "mnist" (a digit) or "fashion_mnist" (clothes).
     """
-    st.session_state["input_image"] = image
-    st.session_state["input_steps"] = steps
-    st.session_state["input_label"] = label
+    st.session_state.update(input_image=image, input_steps=steps, input_label=label, input_dataset=dataset)
+    save_tab()
 
 
 def clear_input() -> None:
     """Forget the current input, e.g. when the drawing is cleared."""
-    for key in ("input_image", "input_steps", "input_label"):
-        st.session_state.pop(key, None)
+    set_input(None, None, None)
 
 
 def current_input():
     """The current (28, 28) input and its label, or (None, None) if there is none yet."""
-    return st.session_state.get("input_image"), st.session_state.get("input_label")
+    if st.session_state.get("input_image") is None:
+        return None, None
+    return st.session_state["input_image"], st.session_state.get("input_label")
+
+
+def input_dataset() -> str:
+    """The dataset the current input belongs to: "mnist" or "fashion_mnist"."""
+    return st.session_state.get("input_dataset") or "mnist"
+
+
+KEPT_PREFIXES = ("input_", "draw_", "toy_", "train_", "trained_", "training_run", "model_choice")
+# Buttons, uploads and the canvas hold actions, not values: Streamlit refuses to have them set.
+ACTION_KEY = re.compile(r"_(reset|prev|next|random|start|stop|leave|join|download|upload|canvas|undo|clear)$|_px_")
+TOKEN_PARAM = "tab"
+
+
+@st.cache_resource
+def tab_store() -> keepsake.StateStore:
+    """The server's one store of what each browser tab did, kept under the tab's token."""
+    return keepsake.StateStore()
+
+
+def kept(key: str) -> bool:
+    """True if a session state key is kept for a reload of the tab."""
+    return key.startswith(KEPT_PREFIXES) and not ACTION_KEY.search(key)
+
+
+def _session_id() -> str:
+    context = get_script_run_ctx()
+    return context.session_id if context is not None else "no-session"
+
+
+def _session_alive(session_id: str) -> bool:
+    return runtime.exists() and runtime.get_instance().is_active_session(session_id)
+
+
+def restore_tab() -> None:
+    """Give this tab its token in the page address and, after a reload, its kept state back.
+
+    Run at the start of every full run. A token whose first session is still connected (the
+    address was copied into another tab, or shared with the class) is not taken over: that tab
+    gets a token of its own and starts afresh.
+    """
+    token = st.session_state.get("tab_token")
+    if token is None:
+        asked = st.query_params.get(TOKEN_PARAM)
+        saved = tab_store().take(asked, _session_id(), _session_alive) if keepsake.looks_like_token(asked) else None
+        token = asked if saved is not None else keepsake.new_token()
+        st.session_state.update(saved or {})
+        st.session_state["tab_token"] = token
+    if st.query_params.get(TOKEN_PARAM) != token:
+        st.query_params[TOKEN_PARAM] = token
+
+
+def save_tab() -> None:
+    """Keep this tab's kept state under its token; run after anything a student changed."""
+    token = st.session_state.get("tab_token")
+    if token is not None:
+        values = {key: st.session_state[key] for key in list(st.session_state) if kept(key)}
+        tab_store().save(token, values, _session_id())
+
+
+def tab_keep_going():
+    """A check a training run makes after every batch: is this tab, or its reload, still open?
+
+    A reload takes the tab's record over (restore_tab), so the run follows the tab rather than
+    the first session. The run stops once no session has held the tab for GRACE_SECONDS.
+    """
+    token, store, last_seen = st.session_state.get("tab_token"), tab_store(), [time.monotonic()]
+
+    def keep_going() -> bool:
+        if token is None or store.holder_alive(token, _session_alive):
+            last_seen[0] = time.monotonic()
+        return time.monotonic() - last_seen[0] < GRACE_SECONDS
+
+    return keep_going
 
 
 def class_names(key: str) -> list[str]:
     """The ten class names of the dataset a model reads."""
-    return config.CLASS_NAMES[dataset_of(key)]
+    return dataset_names(dataset_of(key))
+
+
+def dataset_names(dataset: str) -> list[str]:
+    """The ten class names of a dataset: "0" to "9", or the clothes of Fashion-MNIST."""
+    return config.CLASS_NAMES[dataset]
