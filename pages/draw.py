@@ -9,6 +9,7 @@ from cnnlab.figures.style import CHART_CONFIG
 from pages import drawing, inputs, shared
 
 CNN, MLP = "mnist", "mnist_mlp"
+SHORT_NAMES = {CNN: "CNN", MLP: "Fully connected"}
 SHIFTS = np.arange(-6, 7)
 TWO_KINDS = "A **CNN** slides small filters over the picture; a **fully connected** network weighs each pixel alone."
 STEPS = (
@@ -73,20 +74,13 @@ def steps_view(steps, image) -> None:
 
 def both_networks(guesses: Guesses, image, chart_key: str) -> None:
     """The CNN's and the fully connected network's probabilities for one image, in one chart."""
-    found = {shared.label_of(key): guesses(key, image) for key in (CNN, MLP)}
+    found = {SHORT_NAMES[key]: guesses(key, image) for key in (CNN, MLP)}
     found = {name: probabilities for name, probabilities in found.items() if probabilities is not None}
     if not found:
         return
     names = shared.dataset_names("mnist")
     st.markdown(figures.compare_words(found, names))
     st.plotly_chart(figures.compare_bars(found, names), key=chart_key, config=CHART_CONFIG)
-
-
-def moved_words(dx: int, dy: int) -> str:
-    """How far a picture was moved, in words: "moved 2 pixels right and 1 up"."""
-    parts = [f"{abs(step)} {'pixel' if abs(step) == 1 else 'pixels'} {way}" for step, way in (
-        (dx, "right" if dx > 0 else "left"), (dy, "down" if dy > 0 else "up")) if step]  # fmt: skip
-    return "not moved" if not parts else "moved " + " and ".join(parts)
 
 
 @st.fragment
@@ -100,7 +94,9 @@ def shift_view() -> None:
     dx = controls.slider("Right (+) or left (−), pixels", -6, 6, 0, key="draw_shift_dx")
     dy = controls.slider("Down (+) or up (−), pixels", -6, 6, 0, key="draw_shift_dy")
     shifted = preprocess.shift_image(image, int(dy), int(dx))
-    controls.image(figures.pixel_picture(shifted), caption=f"Your digit, {moved_words(dx, dy)}", width="stretch")
+    controls.image(
+        figures.pixel_picture(shifted), caption=f"Your digit, {figures.moved_words(dx, dy)}", width="stretch"
+    )
     with chart:
         both_networks(Guesses(), shifted, "draw_shift_bars")
 

@@ -49,7 +49,7 @@ def test_image(model_key: str) -> None:
     )  # fmt: skip
     image, label = shared.current_input()
     if image is not None and label.startswith("test image") and shared.input_dataset() == dataset:
-        st.image(figures.pixel_picture(image), caption=label.capitalize(), width=drawing.SIZE)
+        st.image(figures.pixel_picture(image), caption=label[0].upper() + label[1:], width=drawing.SIZE)
 
 
 def upload() -> None:
@@ -60,7 +60,7 @@ def upload() -> None:
     try:
         steps = read_upload(upload.getvalue())
     except ValueError as error:
-        st.error(f"This file could not be read as a picture: {error}", icon=":material/broken_image:")
+        st.error(str(error), icon=":material/broken_image:")
         return
     if steps is None:
         st.info("No digit found in this picture. Try a darker pen on plain paper, filling most of the photo.")

@@ -41,10 +41,64 @@ def test_probability_bars_label_bars_in_percent_and_leave_tiny_ones_blank():
     assert text[0] == ""
 
 
-def test_probability_bars_keep_class_names_in_order():
-    names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-    bars = figures.probability_bars(np.full(10, 0.1), names).data[0]
-    assert list(bars.x) == names
+CLOTHES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+
+
+def test_probability_bars_of_clothes_are_horizontal_with_every_name_in_order_from_the_top():
+    probabilities = np.linspace(0.01, 0.19, 10)
+    figure = figures.probability_bars(probabilities, CLOTHES)
+    (bars,) = figure.data
+    assert bars.orientation == "h"
+    assert list(bars.y) == CLOTHES
+    np.testing.assert_allclose(bars.x, probabilities)
+    assert list(figure.layout.yaxis.tickvals) == CLOTHES  # every name written, none skipped
+    assert figure.layout.yaxis.autorange == "reversed"
+
+
+def test_probability_bars_write_every_digit_under_its_bar():
+    axis = figures.probability_bars(np.full(10, 0.1), DIGITS).layout.xaxis
+    assert axis.tickmode == "array" and list(axis.tickvals) == DIGITS
+
+
+def test_guess_words_name_the_class_and_how_sure():
+    probabilities = np.full(10, 0.01)
+    probabilities[7] = 0.91
+    assert figures.guess_words(probabilities, DIGITS) == "7 — 91.0 % sure"
+    probabilities = np.zeros(10)
+    probabilities[5] = 1.0
+    assert figures.guess_words(probabilities, CLOTHES) == "Sandal — over 99.9 % sure"
+
+
+def test_compare_bars_group_one_trace_per_network_and_the_sentence_names_both():
+    cnn, dense = np.eye(10)[7], np.eye(10)[1] * 0.6 + 0.04
+    found = {"CNN": cnn, "Fully connected": dense}
+    figure = figures.compare_bars(found, DIGITS)
+    assert [trace.name for trace in figure.data] == ["CNN", "Fully connected"]
+    np.testing.assert_allclose(figure.data[1].y, dense)
+    assert figure.layout.barmode == "group"
+    words = figures.compare_words(found, DIGITS)
+    assert words == "**CNN**: 7 — over 99.9 % sure · **Fully connected**: 1 — 64.0 % sure"
+
+
+def test_compare_bars_refuse_a_wrong_number_of_probabilities():
+    with pytest.raises(ValueError, match="CNN"):
+        figures.compare_bars({"CNN": np.ones(9) / 9}, DIGITS)
+
+
+def test_pixel_picture_enlarges_each_pixel_into_a_sharp_square_black_to_white():
+    image = np.array([[0.0, 1.0], [0.5, 0.25]])
+    picture = figures.pixel_picture(image, side=6)
+    assert picture.dtype == np.uint8 and picture.shape == (6, 6)
+    np.testing.assert_array_equal(picture[:3, :3], 0)
+    np.testing.assert_array_equal(picture[:3, 3:], 255)
+    np.testing.assert_array_equal(picture[3:, :3], 128)
+    np.testing.assert_array_equal(picture[3:, 3:], 64)
+
+
+def test_pixel_picture_never_shrinks_a_large_picture_and_refuses_non_pictures():
+    assert figures.pixel_picture(np.zeros((280, 280)), side=140).shape == (280, 280)
+    with pytest.raises(ValueError):
+        figures.pixel_picture(np.zeros(28))
 
 
 @pytest.mark.parametrize(
@@ -138,3 +192,10 @@ def test_shift_takeaway_says_when_both_cope_equally():
 def test_shift_takeaway_needs_the_small_shift():
     with pytest.raises(ValueError):
         figures.shift_takeaway(np.array([-1, 0, 1]), np.ones(3), np.ones(3))
+
+
+def test_moved_words_say_how_far_and_which_way():
+    assert figures.moved_words(4, 6) == "moved 4 pixels right and 6 pixels down"
+    assert figures.moved_words(-1, 0) == "moved 1 pixel left"
+    assert figures.moved_words(0, -3) == "moved 3 pixels up"
+    assert figures.moved_words(0, 0) == "not moved"

@@ -35,7 +35,7 @@ def first_test_image(dataset: str, label: int) -> np.ndarray:
 
 
 def predictions(at: AppTest) -> list[str]:
-    """The prediction headings in page order: chosen model, CNN, MLP, moved CNN, moved MLP."""
+    """The prediction headings: one, for the chosen model."""
     return [heading.value for heading in at.subheader if heading.value.startswith("Prediction:")]
 
 
@@ -44,12 +44,28 @@ def label_in(heading: str) -> str:
     return heading.removeprefix("Prediction: ").split(" — ")[0]
 
 
-def run_page(image=None, source="test", tab=None) -> AppTest:
+def comparisons(at: AppTest) -> list[str]:
+    """The sentences naming both networks' guesses: the input, then the moved input."""
+    return [markdown.value for markdown in at.markdown if markdown.value.startswith("**CNN**: ")]
+
+
+def guesses_in(sentence: str) -> tuple[str, str]:
+    """The CNN's and the fully connected network's classes in a comparison sentence."""
+    cnn, dense = sentence.split(" · ")
+    return cnn.removeprefix("**CNN**: ").split(" — ")[0], dense.removeprefix("**Fully connected**: ").split(" — ")[0]
+
+
+def headers(at: AppTest) -> list[str]:
+    return [header.value for header in at.header]
+
+
+def run_page(image=None, source="test", tab=None, dataset="mnist") -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     if image is not None:
         at.session_state["input_image"] = image
         at.session_state["input_steps"] = None
         at.session_state["input_label"] = source
+        at.session_state["input_dataset"] = dataset
     if tab is not None:
         at.session_state["draw_source"] = tab
     return at.run()
@@ -67,14 +83,13 @@ def test_no_prediction_until_something_is_drawn():
     assert any("Draw a digit from 0 to 9" in info.value for info in at.info)
 
 
-def test_an_injected_seven_is_a_seven_for_both_networks(seven):
+def test_a_seven_is_predicted_once_and_both_networks_are_named_in_one_sentence(seven):
     at = run_page(seven, "a test seven")
     assert not at.exception
-    headings = predictions(at)
-    assert len(headings) == 5
-    assert headings[0].startswith("Prediction: 7 — ")
-    chosen, cnn, mlp = (label_in(heading) for heading in headings[:3])
-    assert chosen == cnn == mlp == "7"
+    (heading,) = predictions(at)
+    assert heading.startswith("Prediction: 7 — ")
+    assert guesses_in(comparisons(at)[0]) == ("7", "7")
+    assert "Two kinds of network, one input" in headers(at) and "Move the digit" in headers(at)
     assert not at.error
 
 
@@ -89,31 +104,50 @@ def test_the_page_runs_inside_the_app_navigation(seven):
     assert predictions(at)[0].startswith("Prediction: 7")
 
 
-def test_picking_a_class_shows_that_test_image_and_shares_it(seven):
+def shown_test_image(at: AppTest, dataset: str) -> tuple[np.ndarray, int]:
+    """The test image the page says it shows ("test image N (labelled …)"), and its true class."""
+    number = int(at.session_state["input_label"].removeprefix("test image ").split(" ")[0].replace(",", ""))
+    _, (images, labels) = data.load_dataset(dataset, "embedded")
+    return images[number - 1].astype(np.float32) / 255.0, int(labels[number - 1])
+
+
+def test_picking_a_class_shows_a_test_image_of_that_class_and_shares_it():
     at = run_page(tab="Test image")
     assert not at.exception
-    at.selectbox(key="draw_test_class").select(7).run()
+    at.selectbox(key="draw_test_class_mnist").select(7).run()
     assert predictions(at)[0].startswith("Prediction: 7")
-    assert "true label 7" in at.session_state["input_label"]
-    np.testing.assert_array_equal(at.session_state["input_image"], seven)
+    assert "(labelled 7)" in at.session_state["input_label"]
+    image, label = shown_test_image(at, "mnist")
+    assert label == 7
+    np.testing.assert_array_equal(at.session_state["input_image"], image)
     assert at.session_state["input_steps"] is None
+
+
+def test_opening_the_test_image_tab_keeps_the_drawing(seven):
+    at = run_page(seven, "your drawing", tab="Test image")
+    assert not at.exception
+    assert at.session_state["input_label"] == "your drawing"
+    np.testing.assert_array_equal(at.session_state["input_image"], seven)
+    assert predictions(at)[0].startswith("Prediction: 7")
 
 
 def test_random_test_image_moves_the_class_picker():
     at = run_page(tab="Test image")
     at.button(key="draw_test_random").click().run()
-    chosen_class = at.selectbox(key="draw_test_class").value
-    assert f"true label {chosen_class}" in at.session_state["input_label"]
+    chosen_class = at.selectbox(key="draw_test_class_mnist").value
+    _, label = shown_test_image(at, "mnist")
+    assert label == chosen_class
+    assert f"(labelled {chosen_class})" in at.session_state["input_label"]
 
 
-def test_an_upload_that_is_not_a_picture_shows_an_error_and_no_prediction(seven):
+def test_an_upload_that_is_not_a_picture_shows_an_error_and_keeps_the_input(seven):
     at = run_page(seven, "a test seven", tab="Upload a photo")
     at.file_uploader(key="draw_upload").set_value(("digit.png", b"not a picture at all", "image/png")).run()
     assert not at.exception
     assert [error.value for error in at.error] == [
-        "digit.png: This file is not a picture that can be read: upload a PNG or JPEG image."
+        "This file is not a picture that can be read: upload a PNG or JPEG image."
     ]
-    assert predictions(at) == []
+    assert predictions(at)[0].startswith("Prediction: 7")
 
 
 def test_an_uploaded_photo_of_a_seven_is_read_as_a_seven():
@@ -139,34 +173,46 @@ def test_a_blank_upload_says_no_digit_was_found():
     assert predictions(at) == []
 
 
-def test_the_fashion_model_names_a_class_of_clothing(seven):
+def test_the_fashion_model_names_clothing_and_says_it_only_knows_clothes(seven):
     at = run_page(seven, "a test seven")
     at.selectbox(key="model_choice_widget").select("fashion_mnist").run()
     assert not at.exception
     assert label_in(predictions(at)[0]) in config.CLASS_NAMES["fashion_mnist"]
+    assert any("only knows **clothes**" in info.value for info in at.info)
 
 
-def test_the_fashion_test_images_come_with_clothing_names():
+def test_a_clothes_test_image_gets_clothing_names_and_no_digit_networks():
     at = run_page(tab="Test image")
     at.selectbox(key="model_choice_widget").select("fashion_mnist").run()
-    at.selectbox(key="draw_test_class").select(7).run()
+    picker = at.selectbox(key="draw_test_class_fashion_mnist")
+    assert picker.options == config.CLASS_NAMES["fashion_mnist"]
+    picker.select(7).run()
     assert not at.exception
-    assert "true label Sneaker" in at.session_state["input_label"]
+    assert "(labelled Sneaker)" in at.session_state["input_label"]
+    assert shown_test_image(at, "fashion_mnist")[1] == 7
     assert label_in(predictions(at)[0]) in config.CLASS_NAMES["fashion_mnist"]
+    assert comparisons(at) == []
+    assert "Two kinds of network, one input" not in headers(at) and "Move the digit" not in headers(at)
 
 
-def test_the_shift_sliders_show_the_predictions_for_the_moved_digit(seven):
-    at = run_page(seven, "a test seven")
-    unmoved = predictions(at)[3:]
-    at.slider(key="shift_dx").set_value(4)
-    at.slider(key="shift_dy").set_value(6).run()
+def test_a_digit_network_on_a_clothes_image_says_it_only_knows_digits():
+    sandal = first_test_image("fashion_mnist", 5)
+    at = run_page(sandal, "test image 1 (labelled Sandal)", dataset="fashion_mnist")
     assert not at.exception
-    moved = predictions(at)[3:]
+    assert any("only knows **digits**" in info.value for info in at.info)
+
+
+def test_the_shift_sliders_show_both_networks_on_the_moved_digit(seven):
+    at = run_page(seven, "a test seven")
+    at.slider(key="draw_shift_dx").set_value(4)
+    at.slider(key="draw_shift_dy").set_value(6).run()
+    assert not at.exception
     shifted = preprocess.shift_image(seven, 6, 4)
-    for heading, key in zip(moved, ("mnist", "mnist_mlp"), strict=True):
-        expected = activations.make_extractor(models.load_pretrained(key)).probabilities(shifted).argmax()
-        assert label_in(heading) == str(expected)
-    assert moved != unmoved
+    expected = [
+        str(activations.make_extractor(models.load_pretrained(key)).probabilities(shifted).argmax())
+        for key in ("mnist", "mnist_mlp")
+    ]
+    assert list(guesses_in(comparisons(at)[1])) == expected
 
 
 def decode(values) -> np.ndarray:

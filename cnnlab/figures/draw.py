@@ -18,17 +18,20 @@ CURVE_COLOURS = ("#1f6fb4", "#e4572e", "#2a9d8f", "#8e44ad", "#f4a261")
 
 
 def probability_bars(probabilities, class_names, highlight=None, title=None, height=300) -> go.Figure:
-    """Bar chart of class probabilities, one bar coloured.
+    """Bar chart of class probabilities, one bar coloured; every class name is written.
+
+    Digits stand under upright bars; class names that are words (clothes) are written down the
+    side of horizontal bars, where they never overlap on a narrow screen.
 
     Args:
         probabilities: float array (C,), values in [0, 1].
-        class_names: the C class names, shown under the bars.
+        class_names: the C class names.
         highlight: index of the bar to colour; None colours the most probable class.
         title: an optional title above the chart.
         height: the figure height in pixels.
 
     Returns:
-        A go.Figure with one bar trace whose y values are the probabilities.
+        A go.Figure with one bar trace: the probabilities along y (digits) or along x (words).
     """
     probabilities = np.asarray(probabilities, dtype=float)
     names = [str(name) for name in class_names]
@@ -38,42 +41,40 @@ def probability_bars(probabilities, class_names, highlight=None, title=None, hei
         highlight = int(np.argmax(probabilities))
     if not 0 <= highlight < len(names):
         raise ValueError(f"The highlighted bar must be between 0 and {len(names) - 1}, got {highlight}.")
+    wordy = _wordy(names)
     bars = {
         "type": "bar",
-        "x": names,
-        "y": probabilities,
+        "x": probabilities if wordy else names,
+        "y": names if wordy else probabilities,
+        "orientation": "h" if wordy else "v",
         "marker": {"color": [HIGHLIGHT_COLOUR if index == highlight else BAR_COLOUR for index in range(len(names))]},
         "text": [f"{value:.0%}" if value >= 0.005 else "" for value in probabilities],
         "textposition": "outside",
         "textfont": {"size": FONT_SIZE},
         "cliponaxis": False,
-        "hovertemplate": "%{x}: %{y:.1%}<extra></extra>",
+        "hovertemplate": ("%{y}: %{x:.1%}" if wordy else "%{x}: %{y:.1%}") + "<extra></extra>",
     }
     layout = _layout(title, height)
     layout["uniformtext"] = {"minsize": FONT_SIZE - 2, "mode": "show"}  # never shrink the labels
-    layout["xaxis"] = _class_axis(names)
-    layout["yaxis"] = {
-        "range": [0, 1.15],
-        "tickformat": ".0%",
-        "tickvals": [0, 0.5, 1],
-        "fixedrange": True,
-        "tickfont": {"size": FONT_SIZE},
-    }
+    scale = {"range": [0, 1.15], "tickformat": ".0%", "tickvals": [0, 0.5, 1], "fixedrange": True}
+    scale["tickfont"] = {"size": FONT_SIZE}
+    # Class names that are words read best down the side, one per line; digits fit under bars.
+    layout["xaxis"], layout["yaxis"] = (scale, _class_axis(names)) if wordy else (_class_axis(names), scale)
+    if wordy:
+        layout["yaxis"]["autorange"] = "reversed"
     return go.Figure(data=[bars], layout=layout)
 
 
+def _wordy(names) -> bool:
+    """True when class names are words (clothes) rather than digits."""
+    return max(len(name) for name in names) > 2
+
+
 def _class_axis(names) -> dict:
-    """A category axis that writes every class name (tilted when they are words, not digits)."""
-    wordy = max(len(name) for name in names) > 2
-    return {
-        "type": "category",
-        "fixedrange": True,
-        "tickmode": "array",
-        "tickvals": list(names),
-        "ticktext": list(names),
-        "tickangle": -40 if wordy else 0,
-        "tickfont": {"size": FONT_SIZE - 2 if wordy else FONT_SIZE},
-    }
+    """A category axis that writes every class name, not every other one."""
+    size = FONT_SIZE - 2 if _wordy(names) else FONT_SIZE
+    ticks = {"tickmode": "array", "tickvals": list(names), "ticktext": list(names), "tickfont": {"size": size}}
+    return {"type": "category", "fixedrange": True, **ticks}
 
 
 def guess_words(probabilities, class_names) -> str:
@@ -133,6 +134,23 @@ def compare_bars(probabilities_by_model: dict, class_names, height=300) -> go.Fi
     layout["xaxis"] = _class_axis(names)
     layout["yaxis"] = {"range": [0, 1], "tickformat": ".0%", "tickvals": [0, 0.5, 1], "fixedrange": True}
     return go.Figure(data=traces, layout=layout)
+
+
+def moved_words(dx: int, dy: int) -> str:
+    """How far a picture was moved, in words.
+
+    Args:
+        dx: pixels moved right (negative: left).
+        dy: pixels moved down (negative: up).
+
+    Returns:
+        A phrase such as "moved 1 pixel left and 3 pixels up", or "not moved".
+    """
+    parts = []
+    for step, way in ((dx, "right" if dx > 0 else "left"), (dy, "down" if dy > 0 else "up")):
+        if step:
+            parts.append(f"{abs(step)} {'pixel' if abs(step) == 1 else 'pixels'} {way}")
+    return "moved " + " and ".join(parts) if parts else "not moved"
 
 
 def pixel_picture(array, side=140, value_range=(0.0, 1.0)) -> np.ndarray:
