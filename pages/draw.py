@@ -5,7 +5,7 @@ import streamlit as st
 
 from cnnlab import activations, preprocess
 from cnnlab.figures import draw as figures
-from cnnlab.figures.style import CHART_CONFIG
+from cnnlab.figures.style import CHART_CONFIG, MAGNITUDE_WORDS
 from pages import drawing, inputs, shared
 
 CNN, MLP = "mnist", "mnist_mlp"
@@ -70,6 +70,7 @@ def steps_view(steps, image) -> None:
         column.markdown(f"**{title}**")
         column.image(figures.pixel_picture(array), width="stretch")
         column.markdown(f"{array.shape[0]} × {array.shape[1]} pixels: {caption}.")
+    st.caption(MAGNITUDE_WORDS)
 
 
 def both_networks(guesses: Guesses, image, chart_key: str) -> None:

@@ -78,6 +78,7 @@ def canvas(prefix: str = "draw", size: int = SIZE) -> None:
         size: the side of the canvas in screen pixels.
     """
     key = f"{prefix}_canvas"
+    st.markdown("Draw one digit, big, with a mouse, a finger or a pen.")
     if key not in st.session_state:  # shown for the first time in this session, or again after another page
         _redraw(prefix, _strokes(prefix))
     result = st_canvas(
