@@ -2,13 +2,7 @@
 
 import streamlit as st
 
-LESSON = [
-    ("pages/toy.py", "1. Toy 5×5 filters", ":material/apps:", "Two tiny filters tell a cross from a diagonal."),
-    ("pages/draw.py", "2. Draw a digit", ":material/draw:", "Draw a digit; see how it is tidied and read."),
-    ("pages/feature_maps.py", "3. Feature maps", ":material/grid_view:", "Look inside: what each filter found."),
-    ("pages/concepts.py", "4. Concepts", ":material/calculate:", "Output sizes, padding, stride, pooling."),
-    ("pages/train.py", "5. Train a model", ":material/model_training:", "Train your own network and watch it learn."),
-]
+from pages import shared
 
 st.title("CNN Lab: how a neural network sees a digit")
 st.markdown(
@@ -26,8 +20,8 @@ strokes, and strokes become digits.
 """
 )
 st.subheader("The lesson, page by page")
-for column, (path, title, icon, line) in zip(st.columns(len(LESSON)), LESSON, strict=True):
-    card = column.container(border=True, height="stretch")
-    card.page_link(path, label=f"**{title}**", icon=icon)
-    card.markdown(line)
+for number, page in enumerate(shared.LESSON, start=1):
+    link, line = st.container(border=True).columns([2, 3], vertical_alignment="center")
+    link.page_link(page.path, label=f"**{number}. {page.title}**", icon=page.icon)
+    line.markdown(page.line)
 st.caption("Draw once: your digit follows you to every page. Use the sidebar to move around.")

@@ -22,6 +22,7 @@ import gc
 import re
 import sys
 import time
+from dataclasses import dataclass
 
 import keras
 import streamlit as st
@@ -29,6 +30,32 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab import activations, config, keepsake, models
+
+
+@dataclass(frozen=True)
+class LessonPage:
+    """One page of the lesson: its file, address, title, icon, and one line saying what a student does."""
+
+    path: str
+    url_path: str
+    title: str
+    icon: str
+    line: str
+
+
+# The lesson in the order a class follows it: the sidebar and the start page both read this list.
+LESSON = (
+    LessonPage("pages/toy.py", "toy", "Toy 5×5 filters", ":material/apps:",
+               "Two tiny filters tell a cross from a diagonal."),
+    LessonPage("pages/draw.py", "draw", "Draw a digit", ":material/draw:",
+               "Draw a digit; see how it is tidied and read."),
+    LessonPage("pages/feature_maps.py", "feature_maps", "Feature maps", ":material/grid_view:",
+               "Look inside: what each filter found."),
+    LessonPage("pages/concepts.py", "concepts", "Concepts", ":material/calculate:",
+               "Output sizes, padding, stride, pooling."),
+    LessonPage("pages/train.py", "train", "Train a model", ":material/model_training:",
+               "Train your own network and watch it learn."),
+)  # fmt: skip
 
 MODEL_LABELS = {
     "mnist": "MNIST CNN (shipped)",

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from pages import shared
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
@@ -14,4 +16,8 @@ def test_start_page_opens_on_the_lesson_path():
     text = " ".join(block.value for block in at.markdown)
     assert "100,352" in text and "convolutional" in text
     links = [link.proto.page for link in at.get("page_link")]
-    assert links == ["toy", "draw", "feature_maps", "concepts", "train"]
+    assert links[:2] == ["toy", "draw"] and links[-1] == "train"
+    # The start page and the sidebar both follow shared.LESSON, numbered in that order.
+    assert links == [page.url_path for page in shared.LESSON]
+    labels = [link.proto.label for link in at.get("page_link")]
+    assert labels == [f"**{number}. {page.title}**" for number, page in enumerate(shared.LESSON, start=1)]

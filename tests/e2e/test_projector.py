@@ -47,6 +47,14 @@ FIT_CHECK = """
       }
     }
   }
+  // Text shortened with an ellipsis ("1. To…", "◀ Pr…"): a page link, a tab, a label.
+  for (const element of main.querySelectorAll("*")) {
+    const style = getComputedStyle(element);
+    if (style.textOverflow === "ellipsis" && visible(element) && element.textContent.trim()
+        && element.scrollWidth > element.clientWidth + 1) {
+      problems.push(`text cut: "${element.textContent.trim().slice(0, 40)}"`);
+    }
+  }
   for (const button of document.querySelectorAll("button")) {
     if (!visible(button)) continue;
     const box = button.getBoundingClientRect();
