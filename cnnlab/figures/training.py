@@ -9,6 +9,7 @@ from plotly.subplots import make_subplots
 TRAIN_COLOUR = "#1f77b4"
 VALIDATION_COLOUR = "#ff7f0e"
 WRONG_COLOUR = "#d62728"
+RATE_COLOUR = "#2ca02c"
 MAX_POINTS = 600  # per-batch points sent to the browser; long runs are thinned to this
 
 
@@ -33,60 +34,85 @@ def smooth(values, weight: float = 0.9) -> np.ndarray:
     return smoothed
 
 
+def _shown_points(count: int) -> np.ndarray:
+    """Indices of at most MAX_POINTS evenly spread points out of `count`, the last one always kept."""
+    if not count:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.r_[np.arange(0, count, -(-count // MAX_POINTS) or 1), count - 1])
+
+
 def learning_curves(
-    batch_loss, batch_accuracy, epoch_loss, epoch_accuracy, val_loss, val_accuracy, batches_per_epoch: int
+    batch_loss,
+    batch_accuracy,
+    batch_ends,
+    learning_rates,
+    epoch_loss,
+    epoch_accuracy,
+    val_loss,
+    val_accuracy,
+    batches_per_epoch: int,
+    steps_per_execution: int = 1,
 ) -> go.Figure:
-    """Loss and accuracy side by side: every batch (faint), their moving average, and each epoch.
+    """Loss and accuracy side by side, the learning rate under the loss: each group of batches, their
+    moving average, and each epoch.
 
     Args:
-        batch_loss, batch_accuracy: float sequences (B,), one value per training batch.
+        batch_loss, batch_accuracy: float sequences (G,), the mean over each group of batches.
+        batch_ends: int sequence (G,), the batches trained when each group ended.
+        learning_rates: float sequence (G,), the learning rate at the end of each group.
         epoch_loss, epoch_accuracy: float sequences (E,), training means per epoch.
         val_loss, val_accuracy: float sequences (E,), validation values per epoch.
         batches_per_epoch: batches in one epoch, to put batches and epochs on one axis.
+        steps_per_execution: batches per group (1: a point per batch), named in the legend.
 
     Returns:
-        A figure with two panels; the x axis counts epochs (batch b sits at b / batches_per_epoch);
-        at most MAX_POINTS per-batch points, evenly thinned, the last one always kept.
+        A figure with three panels; the x axis counts epochs (a group ending at batch b sits at
+        b / batches_per_epoch); at most MAX_POINTS points per curve, evenly thinned, the last kept.
     """
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss (lower is better)", "Accuracy (higher is better)"))
-    count = len(batch_loss)
-    shown = np.unique(np.r_[np.arange(0, count, -(-count // MAX_POINTS) or 1), count - 1]) if count else []
-    steps = (np.arange(1, count + 1) / max(batches_per_epoch, 1))[shown]
+    titles = ("Loss (lower is better)", "Accuracy (higher is better)", "Learning rate (the size of each step)")
+    figure = make_subplots(
+        rows=2,
+        cols=2,
+        specs=[[{}, {}], [{}, None]],
+        subplot_titles=titles,
+        row_heights=[0.68, 0.32],
+        vertical_spacing=0.16,
+        shared_xaxes=True,
+    )
+    shown = _shown_points(len(batch_loss))
+    steps = (np.asarray(batch_ends, dtype=np.float64) / max(batches_per_epoch, 1))[shown]
+    weight = 0.9**steps_per_execution  # the same smoothing per batch, however many batches a point holds
     epochs = np.arange(1, len(epoch_loss) + 1)
+    each = "each batch" if steps_per_execution == 1 else f"each group of {steps_per_execution} batches (their mean)"
     panels = ((batch_loss, epoch_loss, val_loss), (batch_accuracy, epoch_accuracy, val_accuracy))
-    for column, (per_batch, per_epoch, validation) in enumerate(panels, start=1):
-        first = column == 1
+    for column, (per_group, per_epoch, validation) in enumerate(panels, start=1):
+        per_group = np.asarray(per_group, dtype=np.float64)
         traces = [
+            go.Scatter(x=steps, y=per_group[shown], name=each, line={"color": TRAIN_COLOUR, "width": 1}, opacity=0.3),
             go.Scatter(
-                x=steps,
-                y=np.asarray(per_batch, dtype=np.float64)[shown],
-                name="each batch",
-                line={"color": TRAIN_COLOUR, "width": 1},
-                opacity=0.25,
-            ),
-            go.Scatter(x=steps, y=smooth(per_batch)[shown], name="training (smoothed)", line={"color": TRAIN_COLOUR}),
-            go.Scatter(
-                x=epochs,
-                y=per_epoch,
-                name="training, epoch mean",
-                mode="markers",
-                marker={"color": TRAIN_COLOUR, "size": 9},
+                x=steps, y=smooth(per_group, weight)[shown], name="training (smoothed)", line={"color": TRAIN_COLOUR}
             ),
             go.Scatter(
-                x=epochs,
-                y=validation,
-                name="validation",
-                mode="lines+markers",
-                line={"color": VALIDATION_COLOUR},
-                marker={"size": 9},
+                x=epochs, y=per_epoch, name="training, epoch mean", mode="markers", marker={"color": TRAIN_COLOUR}
+            ),
+            go.Scatter(
+                x=epochs, y=validation, name="validation", mode="lines+markers", line={"color": VALIDATION_COLOUR}
             ),
         ]
         for trace in traces:
-            trace.update(legendgroup=trace.name, showlegend=first)
+            trace.update(legendgroup=trace.name, showlegend=column == 1)
             figure.add_trace(trace, row=1, col=column)
-    figure.update_xaxes(title_text="epoch", rangemode="tozero")
+    rates = np.asarray(learning_rates, dtype=np.float64)[shown] if len(learning_rates) else []
+    figure.add_trace(
+        go.Scatter(x=steps, y=rates, name="learning rate", line={"color": RATE_COLOUR}, showlegend=False), row=2, col=1
+    )
+    figure.update_traces(marker={"size": 9}, selector={"mode": "markers"})
+    figure.update_xaxes(rangemode="tozero")
+    figure.update_xaxes(title_text="epoch", row=2, col=1)
+    figure.update_xaxes(title_text="epoch", row=1, col=2)
+    figure.update_yaxes(rangemode="tozero", tickformat="~g", row=2, col=1)
     figure.update_layout(
-        height=360, margin={"t": 40, "b": 40, "l": 40, "r": 10}, legend={"orientation": "h", "y": -0.25}
+        height=480, margin={"t": 40, "b": 40, "l": 40, "r": 10}, legend={"orientation": "h", "y": -0.2}
     )
     return figure
 
@@ -245,3 +271,119 @@ def predictions_grid(
         titles.append(f"Pred: {class_names[guess]}{sure}<br>True: {class_names[truth]}")
     wrong = [bool(guess != truth) for truth, guess in zip(true, predicted, strict=True)]
     return image_grid(images, titles, wrong, columns, row_height)
+
+
+def progress_text(progress) -> str:
+    """One line a student reads under the progress bar, e.g. "Epoch 2 of 5 · batch 40 of 211 · …".
+
+    Args:
+        progress: a cnnlab.training.Progress.
+
+    Returns:
+        A sentence of parts joined by " · ".
+    """
+    if progress.state == "waiting":
+        return "Waiting for a free training slot…"
+    if progress.state == "loading":
+        return "Loading the images and building the network…"
+    parts = [f"Epoch {max(progress.epoch, 1)} of {progress.total_epochs}"]
+    parts.append(f"batch {progress.batch:,} of {progress.batches_per_epoch:,}")
+    if progress.samples_per_second:
+        parts.append(f"{progress.samples_per_second:,.0f} images/s")
+    if progress.learning_rate is not None:
+        parts.append(f"learning rate {progress.learning_rate:.2g}")
+    if progress.state == "evaluating":
+        parts.append("testing on unseen images…")
+    elif progress.seconds_left is not None:
+        parts.append(f"about {progress.seconds_left:,.0f} s left")
+    return " · ".join(parts)
+
+
+LAYER_KINDS = {
+    "Conv2D": "convolution: {filters} filters of {size}",
+    "MaxPooling2D": "max-pooling: keeps the largest of each 2×2",
+    "Activation": "ReLU: negative numbers become 0",
+    "Flatten": "flatten: lays the maps out in one long row",
+    "Dense": "dense: {units:,} neurons, each sees everything before it",
+    "Dropout": "dropout: switches off a random share while training",
+    "InputLayer": "the image",
+}
+
+
+def readable_shape(shape: tuple) -> str:
+    """What a layer hands on, in words: "24 maps of 24×24" or "256 numbers".
+
+    Args:
+        shape: the output shape without the batch axis, e.g. (24, 24, 24) or (256,).
+
+    Returns:
+        A short phrase with thousands separators.
+    """
+    if len(shape) == 3:
+        height, width, channels = shape
+        return f"{channels:,} map{'s' if channels != 1 else ''} of {height}×{width}"
+    return f"{int(np.prod(shape)):,} numbers"
+
+
+def layer_rows(model) -> list[dict]:
+    """The layers of a model as rows a student reads: name, what it does, what comes out, weights.
+
+    Args:
+        model: a keras.Model whose layers are named.
+
+    Returns:
+        One dict per layer: "Layer", "What it does", "What comes out", "Weights" (text with separators).
+    """
+    rows = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        template = "output: a probability for each of the {units} classes" if layer.name == "output" else None
+        template = template or LAYER_KINDS.get(kind, kind)
+        size = "×".join(str(side) for side in getattr(layer, "kernel_size", ()))
+        what = template.format(filters=getattr(layer, "filters", 0), size=size, units=getattr(layer, "units", 0))
+        rows.append(
+            {
+                "Layer": layer.name,
+                "What it does": what,
+                "What comes out": readable_shape(tuple(layer.output.shape[1:])),
+                "Weights": f"{layer.count_params():,}",
+            }
+        )
+    return rows
+
+
+def ending_messages(run) -> list[tuple[str, str]]:
+    """What a student reads about how a run ended, each with the colour of its box.
+
+    Args:
+        run: a finished, stopped or failed cnnlab.training.TrainingRun.
+
+    Returns:
+        (kind, text) pairs, kind "error", "warning" or "success"; a run whose network only
+        guesses never gets "success".
+    """
+    from cnnlab import training  # the figures package stays importable without TensorFlow
+
+    result, messages = run.result(), []
+    if run.error:
+        messages.append(("error", run.error))
+    if run.divergence:
+        messages.append(("warning", training.explain(run.divergence, run.divergence_details)))
+    elif result is None and not run.error:
+        why = "this browser tab was closed" if run.abandoned else "it was stopped before the first batch"
+        messages.append(("warning", f"Training stopped because {why}: there is no model to test."))
+    elif result is not None and run.state == "stopped":
+        messages.append(("warning", "You stopped training early: this is the network as it was at that moment."))
+    if result is not None and result.is_guessing:
+        guessing = (
+            f"The network is guessing: {result.test_accuracy:.1%} right is what picking a class at random scores "
+            "(1 in 10). Its steps were too large, so every step overshot (or too few to learn anything): "
+            "try a learning rate of 0.001."
+        )
+        messages.append(("warning", guessing))
+    elif result is not None:
+        shared = (
+            "Your network now appears as **Your trained model** on the **Draw a digit** and **Feature maps** pages."
+        )
+        messages.append(("success", shared))
+    return messages
