@@ -64,10 +64,12 @@ def controls(shown: training.TrainingSettings, off: bool) -> training.TrainingSe
     """Draw the settings, each widget keyed "train_" + its field; while `off`, show (disabled) those of `shown`."""
     choices, counts, presets = training.dataset_choices(), parameter_counts(), models.PRESETS
     values = {name: getattr(shown, name) for name in FIELDS}
-    values["images"] = next((label for label, pair in choices.items() if pair == (shown.dataset, shown.source)), None)
+    values["preset"] = shown.preset if isinstance(shown.preset, str) else training.default_settings().preset
+    pairs = {pair: label for label, pair in reversed(choices.items())}
+    values["images"] = pairs.get((shown.dataset, shown.source), list(choices)[0])
     for name, value in values.items():
         if off or f"train_{name}" not in st.session_state:
-            st.session_state[f"train_{name}"] = value or list(choices)[0]
+            st.session_state[f"train_{name}"] = value
     left, middle, right = st.columns(3)
     dataset, source = choices[left.selectbox("Images", list(choices), key="train_images", disabled=off)]
     missing = [FULL_NAMES[name] for name in training.missing_full_sets()]
@@ -150,9 +152,9 @@ def results(run: training.TrainingRun) -> None:
     grid = figures.predictions_grid(samples.images, samples.true, samples.predicted, names)
     st.plotly_chart(grid, key="train_samples")
     st.subheader("The network, layer by layer")
-    st.dataframe(figures.layer_rows(result.model), hide_index=True, height="content", key="train_layers")
+    st.dataframe(figures.layer_rows(result.model), hide_index=True, height="content")
     with st.expander("Exact output shapes (for teachers)"):
-        st.dataframe(result.summary, hide_index=True, height="content", key="train_shapes")
+        st.dataframe(result.summary, hide_index=True, height="content")
 
 
 st.title("Train a model")

@@ -164,7 +164,7 @@ def recipe_settings(name: str, **changes) -> TrainingSettings:
     return TrainingSettings(**fields)
 
 
-def missing_full_sets(available: Callable[[str], bool] = data.full_available) -> list[str]:
+def missing_full_sets(available: Callable[[str], bool] | None = None) -> list[str]:
     """The datasets whose full 60,000-image set is not on this machine, e.g. ["fashion_mnist"].
 
     Args:
@@ -173,10 +173,11 @@ def missing_full_sets(available: Callable[[str], bool] = data.full_available) ->
     Returns:
         Dataset names in config.DATASET_NAMES order.
     """
+    available = available or data.full_available
     return [name for name in config.DATASET_NAMES if not available(name)]
 
 
-def dataset_choices(available: Callable[[str], bool] = data.full_available) -> dict[str, tuple[str, str]]:
+def dataset_choices(available: Callable[[str], bool] | None = None) -> dict[str, tuple[str, str]]:
     """The datasets a run can use on this machine, by the name a student reads.
 
     Args:
@@ -185,6 +186,7 @@ def dataset_choices(available: Callable[[str], bool] = data.full_available) -> d
     Returns:
         {label: (dataset, source)}, embedded MNIST first; full sets only when present.
     """
+    available = available or data.full_available
     choices = {"MNIST, small built-in set (10,000 training images)": ("mnist", "embedded")}
     if available("mnist"):
         choices["MNIST, full set (60,000 training images)"] = ("mnist", "full")
