@@ -135,7 +135,10 @@ def test_start_training_runs_to_a_test_accuracy_and_shares_the_model(page):
     table = at.dataframe[0].value
     assert list(table["Layer"]) == [row["layer"] for row in run.result().summary]
     assert list(table["Weights"]) == [f"{row['parameters']:,}" for row in run.result().summary]
-    assert "205,056" in list(table["Weights"]) and not table.astype(str).apply(lambda c: c.str.contains("None")).any().any()
+    assert (
+        "205,056" in list(table["Weights"])
+        and not table.astype(str).apply(lambda c: c.str.contains("None")).any().any()
+    )
     assert list(table["What comes out"])[1] == figures.readable_shape((24, 24, 24)) == "24 maps of 24×24"
     exact = at.expander[0].dataframe[0].value
     assert list(exact["output shape"])[1] == "(None, 24, 24, 24)"  # for teachers, inside the expander

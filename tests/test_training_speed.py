@@ -56,7 +56,7 @@ def test_a_plateau_run_halves_the_rate_when_validation_stalls():
 
 def test_batches_per_call_give_about_the_same_work_per_call():
     fast, deep = models.build_model("fast_cnn"), models.build_model("kaggle_deep")
-    assert schedules.steps_per_execution(fast, 256) == 20
+    assert schedules.steps_per_execution(fast, 256) == 10 and schedules.steps_per_execution(fast, 128) == 20
     assert schedules.steps_per_execution(fast, 16) == schedules.MOST_STEPS_PER_CALL
     assert schedules.steps_per_execution(deep, 64) == 1
 
@@ -110,7 +110,7 @@ def test_a_run_that_ends_at_chance_is_never_a_success():
 def test_the_default_is_the_fast_recipe_with_its_own_optimizer_settings():
     default = training.default_settings()
     assert default.preset == "fast_cnn" and default.schedule == "one_cycle" and default.dropout == 0
-    assert default.batch_size == 256 and default.learning_rate == 0.01
+    assert default.batch_size == 128 and default.epochs == 3 and default.learning_rate == 0.01
     assert dict(default.optimizer_options) == {"beta_1": 0.7, "beta_2": 0.9}
     assert training.default_settings(optimizer="sgd").optimizer_options == ()
     from_page = training.settings_from_controls(preset="kaggle_deep", optimizer="rmsprop")

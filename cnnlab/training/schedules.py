@@ -7,7 +7,7 @@ import keras
 from cnnlab import models
 
 PLATEAU = {"monitor": "val_accuracy", "factor": 0.5, "patience": 1, "min_lr": 1e-5}
-WORK_PER_CALL = 6.4e9  # multiply-adds per call: about half a second of training on 2 cores
+WORK_PER_CALL = 3.2e9  # multiply-adds per call: about a quarter of a second of training on 2 quiet cores
 MOST_STEPS_PER_CALL = 20
 
 
@@ -45,11 +45,11 @@ def plateau_callbacks(schedule: str) -> list:
 
 
 def steps_per_execution(model: keras.Model, batch_size: int) -> int:
-    """Batches per call into TensorFlow: about half a second of work, from 1 to MOST_STEPS_PER_CALL.
+    """Batches per call into TensorFlow: about a quarter of a second of work, from 1 to MOST_STEPS_PER_CALL.
 
     A call costs Python and TensorFlow overhead whatever its size; with small networks that overhead
-    is a large part of each batch. Running several batches per call saves it, and the curves, which
-    update after each call, still move at least once a second.
+    is a large part of each batch. Running several batches per call saves most of it, and the curves,
+    which update after each call, still move at least once a second on a busy machine.
 
     Args:
         model: the built model.
