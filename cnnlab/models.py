@@ -58,8 +58,9 @@ PRESETS = {
         source="this app's fast recipe, after the train_mnist_fast project",
         description=(
             "Built for speed: 24 filters of 5×5, then 32 of 3×3, each followed by max-pooling before the ReLU, "
-            "so the ReLU and the next layer work on a quarter of the pixels; then Dense 256. Big batches of 256 "
-            "and a learning rate that warms up, then glides down to 0 exactly when training ends."
+            "so the ReLU and the next layer work on a quarter of the pixels; then Dense 256. Its learning rate "
+            "warms up, then glides down to 0 exactly when training ends: big steps while the weights are far "
+            "off, small ones to settle."
         ),
         blocks=FAST_BLOCKS,
         learning_rate=0.01,

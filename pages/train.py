@@ -19,10 +19,13 @@ from pages import shared
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
 GRACE_SECONDS = 15.0  # a tab away this long was closed, rather than briefly lost its connection
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "adadelta": "Adadelta", "sgd": "SGD with momentum"}
-SCHEDULES = {"one_cycle": "Warm up, then glide down to 0", "constant": "Constant", "plateau": "Halve when stuck"}
+SCHEDULES = {"one_cycle": "Warm up, then down to 0", "constant": "Constant", "plateau": "Halve when stuck"}
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
-AUGMENT = {"mnist": "Augment: shift, tilt, thicken the digits", "fashion_mnist": "Augment: mirror, shift the clothes"}
-FULL_NAMES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+AUGMENT = {
+    "mnist": "Augment: shift, tilt, thicken or thin the digits at random",
+    "fashion_mnist": "Augment: mirror, shift and tilt the clothes at random",
+}
+SCHEDULE_HELP = "Warm up: the first fifth of the steps grow from 0; then they shrink along a curve to 0 at the end."
 FIELDS = ("preset", "epochs", "batch_size", "optimizer", "learning_rate", "schedule", "dropout", "augmentation")
 FIELDS += ("validation_split", "seed")  # the settings with a widget "train_<field>"
 
@@ -63,35 +66,29 @@ def use_preset_settings() -> None:
 def controls(shown: training.TrainingSettings, off: bool) -> training.TrainingSettings:
     """Draw the settings, each widget keyed "train_" + its field; while `off`, show (disabled) those of `shown`."""
     choices, counts, presets = training.dataset_choices(), parameter_counts(), models.PRESETS
-    values = {name: getattr(shown, name) for name in FIELDS}
-    values["preset"] = shown.preset if isinstance(shown.preset, str) else training.default_settings().preset
-    pairs = {pair: label for label, pair in reversed(choices.items())}
-    values["images"] = pairs.get((shown.dataset, shown.source), list(choices)[0])
-    for name, value in values.items():
+    for name, value in training.control_values(shown, choices, FIELDS).items():
         if off or f"train_{name}" not in st.session_state:
             st.session_state[f"train_{name}"] = value
-    left, middle, right = st.columns(3)
+    left, right = st.columns(2)
     dataset, source = choices[left.selectbox("Images", list(choices), key="train_images", disabled=off)]
-    missing = [FULL_NAMES[name] for name in training.missing_full_sets()]
-    if missing and source == "embedded":
-        left.caption(f"The full {' and '.join(missing)} set{'s are' if len(missing) > 1 else ' is'} not on this "
-                     "server, so only its small built-in set is offered.")  # fmt: skip
-    preset = left.selectbox(
+    preset = right.selectbox(
         "Network", list(presets), format_func=lambda key: f"{presets[key].title} ({counts[key]:,} weights)",
         key="train_preset", on_change=use_preset_settings, disabled=off,
     )  # fmt: skip
-    left.caption(presets[preset].description, help=f"After {presets[preset].source}.")
-    middle.slider("Epochs (passes over the training images)", 1, 30, key="train_epochs", disabled=off)
-    middle.select_slider("Batch size (images per weight update)", BATCH_SIZES, key="train_batch_size", disabled=off)
+    if source == "embedded" and training.missing_full_sets():
+        left.caption(figures.missing_sets_text(training.missing_full_sets()))
+    right.caption(presets[preset].description, help=f"After {presets[preset].source}.")
+    left, middle, right = st.columns(3)
+    left.slider("Epochs (passes over the training images)", 1, 30, key="train_epochs", disabled=off)
+    left.select_slider("Batch size (images per weight update)", BATCH_SIZES, key="train_batch_size", disabled=off)
+    left.slider("Dropout before the output", 0.0, 0.8, step=0.05, key="train_dropout", disabled=off)
     middle.selectbox("Optimizer", list(OPTIMIZERS), format_func=OPTIMIZERS.get, key="train_optimizer", disabled=off)
     middle.number_input("Learning rate", 1e-5, 10.0, step=5e-4, format="%.5f", key="train_learning_rate", disabled=off)
-    schedule_help = "Warm up: the first fifth of the steps grow from 0; then they shrink along a curve to 0 at the end."
     middle.selectbox("Learning rate over time", list(SCHEDULES), format_func=SCHEDULES.get, key="train_schedule",
-                     disabled=off, help=schedule_help)  # fmt: skip
-    right.slider("Dropout before the output", 0.0, 0.8, step=0.05, key="train_dropout", disabled=off)
-    right.toggle(AUGMENT[dataset], key="train_augmentation", disabled=off)
+                     disabled=off, help=SCHEDULE_HELP)  # fmt: skip
     right.slider("Share kept back for validation", 0.05, 0.3, step=0.05, key="train_validation_split", disabled=off)
     right.number_input("Random seed", 0, 2**31 - 1, key="train_seed", disabled=off)
+    st.toggle(AUGMENT[dataset], key="train_augmentation", disabled=off)
     limit = int(os.environ[LIMIT_ENV]) if os.environ.get(LIMIT_ENV) else None
     values = {name: st.session_state[f"train_{name}"] for name in FIELDS}
     return training.settings_from_controls(dataset=dataset, source=source, max_train_examples=limit, **values)
@@ -110,10 +107,7 @@ def live_view(run: training.TrainingRun, was_active: bool) -> None:
         run.stop()
     if progress.batch_loss:
         st.plotly_chart(figures.learning_curves(**progress.curves()), key="train_curves")
-        group = progress.steps_per_execution
-        each = "each batch" if group == 1 else f"the mean of each group of {group} batches (trained in one go)"
-        st.caption(f"Faint line: {each}; solid line: their moving average; blue dots: the mean over each epoch; "
-                   "orange: the validation images, checked after each epoch. Green: the learning rate.")  # fmt: skip
+        st.caption(figures.curves_text(progress.steps_per_execution))
     if progress.kernels:
         st.subheader("The first layer's filters, epoch by epoch")
         st.caption("Epoch 0 is the random start. Red weights add the pixel under them; blue ones subtract it.")
@@ -134,11 +128,7 @@ def results(run: training.TrainingRun) -> None:
         return
     shared.adopt_trained_model()
     names, mistakes, samples = config.CLASS_NAMES[run.settings.dataset], result.mistakes, result.samples
-    right_count = round(result.test_accuracy * result.test_count)
-    st.markdown(
-        f"Test accuracy: **{result.test_accuracy:.4f}** ({right_count:,} of {result.test_count:,} images right), "
-        f"after {result.training_seconds:,.1f} s of training"
-    )
+    st.markdown(figures.accuracy_text(result))
     st.markdown(f"Test loss: **{result.test_loss:.4f}**, on images the network never saw during training.")
     st.download_button("Download the model (.keras)", lambda: training.model_bytes(result.model),
                        f"{run.settings.network.key}.keras", key="train_download", on_click="ignore")  # fmt: skip

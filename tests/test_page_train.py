@@ -54,7 +54,7 @@ def test_the_page_shows_the_default_settings(page):
     assert at.select_slider(key="train_batch_size").value == default.batch_size
     assert at.number_input(key="train_learning_rate").value == pytest.approx(default.learning_rate)
     assert at.selectbox(key="train_schedule").value == default.schedule == "one_cycle"
-    assert at.toggle(key="train_augmentation").label == "Augment: shift, tilt, thicken the digits"
+    assert at.toggle(key="train_augmentation").label == "Augment: shift, tilt, thicken or thin the digits at random"
     shown = " ".join(block.value for block in [*at.markdown, *at.caption])
     assert "seed 00" not in shown and "(None" not in shown
     start = at.button(key="train_start")
@@ -90,7 +90,7 @@ def test_the_missing_sets_caption_appears_only_when_a_set_is_missing(page, monke
 def test_fashion_augmentation_mirrors_clothes(page, monkeypatch):
     at = page.run()
     at.selectbox(key="train_images").set_value("Fashion-MNIST, small built-in set (10,000 training images)").run()
-    assert at.toggle(key="train_augmentation").label == "Augment: mirror, shift the clothes"
+    assert at.toggle(key="train_augmentation").label == "Augment: mirror, shift and tilt the clothes at random"
     at.toggle(key="train_augmentation").set_value(True)
     at.slider(key="train_epochs").set_value(1)
     at.button(key="train_start").click().run()

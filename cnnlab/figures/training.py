@@ -387,3 +387,50 @@ def ending_messages(run) -> list[tuple[str, str]]:
         )
         messages.append(("success", shared))
     return messages
+
+
+DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
+
+
+def missing_sets_text(missing: list[str]) -> str:
+    """Why only built-in sets are offered, e.g. "The full Fashion-MNIST set is not on this server, …".
+
+    Args:
+        missing: dataset names whose full set is missing (not empty).
+
+    Returns:
+        One sentence, without commands.
+    """
+    names = " and ".join(DATASET_TITLES[name] for name in missing)
+    if len(missing) > 1:
+        return f"The full {names} sets are not on this server, so only their small built-in sets are offered."
+    return f"The full {names} set is not on this server, so only its small built-in set is offered."
+
+
+def curves_text(steps_per_execution: int) -> str:
+    """The legend of the learning curves, in words, honest about points that stand for groups of batches."""
+    each = (
+        "each batch"
+        if steps_per_execution == 1
+        else (f"the mean of each group of {steps_per_execution} batches (trained in one go)")
+    )
+    return (
+        f"Faint line: {each}; solid line: their moving average; blue dots: the mean over each epoch; "
+        "orange: the validation images, checked after each epoch. Green: the learning rate."
+    )
+
+
+def accuracy_text(result) -> str:
+    """The test result as a line of Markdown: "Test accuracy: **0.9875** (1,975 of 2,000 images right), …".
+
+    Args:
+        result: a cnnlab.training.TrainingResult.
+
+    Returns:
+        Markdown text with thousands separators.
+    """
+    right = round(result.test_accuracy * result.test_count)
+    return (
+        f"Test accuracy: **{result.test_accuracy:.4f}** ({right:,} of {result.test_count:,} images right), "
+        f"after {result.training_seconds:,.1f} s of training"
+    )

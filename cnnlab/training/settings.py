@@ -143,6 +143,26 @@ def settings_from_controls(**fields) -> TrainingSettings:
     return TrainingSettings(**fields)
 
 
+def control_values(settings: TrainingSettings, choices: dict[str, tuple[str, str]], fields: tuple) -> dict:
+    """What the Train page's controls show for some settings.
+
+    Args:
+        settings: the settings to show.
+        choices: dataset_choices(): {label: (dataset, source)}.
+        fields: the TrainingSettings fields that have a control.
+
+    Returns:
+        {field: value} for those fields, plus "images": the label of the settings' dataset and
+        source (the first label if they are not offered); a network made elsewhere shows as the
+        default preset.
+    """
+    values = {name: getattr(settings, name) for name in fields}
+    if not isinstance(settings.preset, str):
+        values["preset"] = TrainingSettings.preset
+    labels = {pair: label for label, pair in reversed(choices.items())}
+    return values | {"images": labels.get((settings.dataset, settings.source), next(iter(choices)))}
+
+
 # Named recipes for `python -m cnnlab.training --recipe NAME`: a preset's own settings, plus changes.
 RECIPES = {
     "fast": {"preset": "fast_cnn", "epochs": 2},
