@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnnlab import config, models, training
+from cnnlab import config, models, pipeline, training
 from cnnlab.figures import training as figures
 from cnnlab.training import divergence, schedules
 
@@ -153,3 +153,19 @@ def test_the_terminal_command_refuses_bad_input_with_a_sentence():
     done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, cwd=config.PROJECT_DIR)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "The number of epochs must be a whole number from 1 to 200." in done.stderr
+
+
+@pytest.mark.parametrize(("dataset", "clothes"), [("fashion_mnist", True), ("mnist", False)])
+def test_augmentation_treats_clothes_as_clothes(monkeypatch, dataset, clothes):
+    calls = []
+    real = pipeline.make_dataset
+
+    def spy(*arguments, **options):
+        calls.append(options)
+        return real(*arguments, **options)
+
+    monkeypatch.setattr(pipeline, "make_dataset", spy)
+    plan = training.prepare(tiny(dataset=dataset, augmentation=True))
+    assert calls == [{"augmentation": 1.0, "seed": 1, "clothes": clothes}]
+    images, _ = next(iter(plan.batches))
+    assert images.shape == (32, 28, 28, 1) and images.dtype == "float32"
