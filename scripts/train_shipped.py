@@ -32,7 +32,7 @@ RECIPES = {
         "preset": "guide_cnn",
         "dropout": 0.3,
         "augmentation": 1.0,
-        "epochs": 30,
+        "epochs": 15,
         "batch_size": 128,
         "batch_norm": True,
         "learning_rate": 0.005,
