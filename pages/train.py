@@ -14,6 +14,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab import config, models, training
 from cnnlab.figures import training as figures
+from cnnlab.figures import training_text as words
 from pages import shared
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
@@ -76,7 +77,7 @@ def controls(shown: training.TrainingSettings, off: bool) -> training.TrainingSe
         key="train_preset", on_change=use_preset_settings, disabled=off,
     )  # fmt: skip
     if source == "embedded" and training.missing_full_sets():
-        left.caption(figures.missing_sets_text(training.missing_full_sets()))
+        left.caption(words.missing_sets_text(training.missing_full_sets()))
     right.caption(presets[preset].description, help=f"After {presets[preset].source}.")
     left, middle, right = st.columns(3)
     left.slider("Epochs (passes over the training images)", 1, 30, key="train_epochs", disabled=off)
@@ -102,12 +103,12 @@ def live_view(run: training.TrainingRun, was_active: bool) -> None:
     if progress.state == "waiting":
         st.info("Waiting for a free training slot: another model is training on this server. Yours starts after it.")
     elif run.is_active:
-        st.progress(progress.fraction, text=figures.progress_text(progress))
+        st.progress(progress.fraction, text=words.progress_text(progress))
     if run.is_active and st.button("Stop training", key="train_stop"):
         run.stop()
     if progress.batch_loss:
         st.plotly_chart(figures.learning_curves(**progress.curves()), key="train_curves")
-        st.caption(figures.curves_text(progress.steps_per_execution))
+        st.caption(words.curves_text(progress.steps_per_execution))
     if progress.kernels:
         st.subheader("The first layer's filters, epoch by epoch")
         st.caption("Epoch 0 is the random start. Red weights add the pixel under them; blue ones subtract it.")
@@ -122,13 +123,13 @@ def live_view(run: training.TrainingRun, was_active: bool) -> None:
 def results(run: training.TrainingRun) -> None:
     """The test of a finished or stopped run, and the model to take away."""
     result = run.result()
-    for kind, text in figures.ending_messages(run):
+    for kind, text in words.ending_messages(run):
         getattr(st, kind)(text)
     if result is None:
         return
     shared.adopt_trained_model()
     names, mistakes, samples = config.CLASS_NAMES[run.settings.dataset], result.mistakes, result.samples
-    st.markdown(figures.accuracy_text(result))
+    st.markdown(words.accuracy_text(result))
     st.markdown(f"Test loss: **{result.test_loss:.4f}**, on images the network never saw during training.")
     st.download_button("Download the model (.keras)", lambda: training.model_bytes(result.model),
                        f"{run.settings.network.key}.keras", key="train_download", on_click="ignore")  # fmt: skip
@@ -142,7 +143,7 @@ def results(run: training.TrainingRun) -> None:
     grid = figures.predictions_grid(samples.images, samples.true, samples.predicted, names)
     st.plotly_chart(grid, key="train_samples")
     st.subheader("The network, layer by layer")
-    st.dataframe(figures.layer_rows(result.model), hide_index=True, height="content")
+    st.dataframe(words.layer_rows(result.model), hide_index=True, height="content")
     with st.expander("Exact output shapes (for teachers)"):
         st.dataframe(result.summary, hide_index=True, height="content")
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import data, models, training
-from cnnlab.figures import training as figures
+from cnnlab.figures import training_text as words
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "train.py")
 TIMEOUT = 180
@@ -139,7 +139,7 @@ def test_start_training_runs_to_a_test_accuracy_and_shares_the_model(page):
         "205,056" in list(table["Weights"])
         and not table.astype(str).apply(lambda c: c.str.contains("None")).any().any()
     )
-    assert list(table["What comes out"])[1] == figures.readable_shape((24, 24, 24)) == "24 maps of 24×24"
+    assert list(table["What comes out"])[1] == words.readable_shape((24, 24, 24)) == "24 maps of 24×24"
     exact = at.expander[0].dataframe[0].value
     assert list(exact["output shape"])[1] == "(None, 24, 24, 24)"  # for teachers, inside the expander
     at.run()  # a plain rerun does not start another run

@@ -13,6 +13,7 @@ import pytest
 
 from cnnlab import config, data, models, pipeline, training
 from cnnlab.figures import training as figures
+from cnnlab.figures import training_text as words
 
 TIMEOUT = 180
 
@@ -272,14 +273,12 @@ def test_model_bytes_round_trip(finished, tmp_path):
 
 
 def test_progress_text_reads_like_a_sentence(finished):
-    text = figures.progress_text(finished.progress())
+    text = words.progress_text(finished.progress())
     assert text.startswith("Epoch 1 of 1 · batch 8 of 8 · ") and "learning rate 0 " not in text
     busy = dataclasses.replace(finished.progress(), batch=1234, batches_per_epoch=4321, learning_rate=0.0061)
-    assert "batch 1,234 of 4,321" in figures.progress_text(busy) and "learning rate 0.0061" in figures.progress_text(
-        busy
-    )
+    assert "batch 1,234 of 4,321" in words.progress_text(busy) and "learning rate 0.0061" in words.progress_text(busy)
     waiting = dataclasses.replace(finished.progress(), state="waiting")
-    assert figures.progress_text(waiting) == "Waiting for a free training slot…"
+    assert words.progress_text(waiting) == "Waiting for a free training slot…"
 
 
 def test_smooth_is_an_unbiased_moving_average():

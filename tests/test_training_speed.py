@@ -12,6 +12,7 @@ import pytest
 
 from cnnlab import config, models, pipeline, training
 from cnnlab.figures import training as figures
+from cnnlab.figures import training_text as words
 from cnnlab.training import divergence, schedules
 
 TIMEOUT = 180
@@ -92,9 +93,9 @@ def test_a_learning_rate_of_10_stops_early_and_says_why(schedule):
     progress = run.progress()
     assert run.state == "stopped" and run.divergence in (divergence.BLOWN_UP, divergence.NOT_A_NUMBER)
     assert progress.batch_ends[-1] < 3 * progress.batches_per_epoch
-    kinds = [kind for kind, _ in figures.ending_messages(run)]
+    kinds = [kind for kind, _ in words.ending_messages(run)]
     assert "success" not in kinds
-    text = " ".join(text for _, text in figures.ending_messages(run))
+    text = " ".join(text for _, text in words.ending_messages(run))
     assert "Training stopped early" in text and "learning rate" in text and "too large" in text
 
 
@@ -102,7 +103,7 @@ def test_a_run_that_ends_at_chance_is_never_a_success():
     run = run_to_end(tiny(optimizer="sgd", learning_rate=1e-5, schedule="constant"))
     result = run.result()
     assert run.state == "finished" and result.is_guessing and result.test_accuracy < 0.2
-    messages = figures.ending_messages(run)
+    messages = words.ending_messages(run)
     assert [kind for kind, _ in messages] == ["warning"]
     assert "The network is guessing" in messages[0][1] and "too large" in messages[0][1]
 
@@ -169,3 +170,13 @@ def test_augmentation_treats_clothes_as_clothes(monkeypatch, dataset, clothes):
     assert calls == [{"augmentation": 1.0, "seed": 1, "clothes": clothes}]
     images, _ = next(iter(plan.batches))
     assert images.shape == (32, 28, 28, 1) and images.dtype == "float32"
+
+
+def test_sentences_use_separators_and_no_commands():
+    assert words.missing_sets_text(["fashion_mnist"]) == (
+        "The full Fashion-MNIST set is not on this server, so only its small built-in set is offered."
+    )
+    both = words.missing_sets_text(["mnist", "fashion_mnist"])
+    assert both.startswith("The full MNIST and Fashion-MNIST sets are not") and "python" not in both
+    assert words.readable_shape((24, 24, 24)) == "24 maps of 24×24" and words.readable_shape((3136,)) == "3,136 numbers"
+    assert "each group of 10 batches" in words.curves_text(10) and "Faint line: each batch;" in words.curves_text(1)

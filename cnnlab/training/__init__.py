@@ -3,6 +3,7 @@
 - settings: TrainingSettings, the named recipes, the dataset choices.
 - schedules: the learning rate over a run, and batches per call into TensorFlow.
 - slots: SlotPool, at most a few runs at once on one server.
+- plan: the images, the compiled model and its input pipeline for a run.
 - run: TrainingRun and its Progress snapshots.
 - divergence: catching a loss that blows up or stays at guessing.
 - evaluation: testing a trained model, saving it.
@@ -11,7 +12,8 @@
 
 from cnnlab.training.divergence import AT_CHANCE, BLOWN_UP, NOT_A_NUMBER, explain
 from cnnlab.training.evaluation import Predictions, TrainingResult, evaluate, model_bytes
-from cnnlab.training.run import ACTIVE_STATES, Progress, TrainingRun, prepare
+from cnnlab.training.plan import Plan, prepare
+from cnnlab.training.run import ACTIVE_STATES, Progress, TrainingRun
 from cnnlab.training.settings import (
     RECIPES,
     SCHEDULES,
@@ -36,6 +38,7 @@ __all__ = [
     "SCHEDULES",
     "SLOTS_ENV",
     "SOURCES",
+    "Plan",
     "Predictions",
     "Progress",
     "SlotPool",
