@@ -13,6 +13,8 @@ import os
 import sys
 import time
 
+from cnnlab.training import divergence, evaluation, run, settings, slots
+
 STARTED = time.perf_counter()
 WIDTH = 30
 
@@ -43,8 +45,7 @@ def seconds_since_start() -> float:
 
 
 def parse(arguments: list[str]) -> argparse.Namespace:
-    from cnnlab.training import settings
-
+    """The command's options; argparse explains bad ones and exits with status 2."""
     parser = argparse.ArgumentParser(prog="python -m cnnlab.training", description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", default="fast", choices=list(settings.RECIPES), help="what to train (fast)")
     parser.add_argument("--dataset", default="mnist", choices=["mnist", "fashion_mnist"])
@@ -57,9 +58,8 @@ def parse(arguments: list[str]) -> argparse.Namespace:
 
 
 def main(arguments: list[str] | None = None) -> int:
+    """Train one recipe with a progress bar; 0 if it finished, 1 if it stopped or failed, 2 for bad settings."""
     options = parse(sys.argv[1:] if arguments is None else arguments)
-    from cnnlab.training import divergence, evaluation, run, settings, slots
-
     changes = {"dataset": options.dataset, "source": options.source, "seed": options.seed}
     changes |= {"max_train_examples": options.limit} | (
         {"epochs": options.epochs} if options.epochs is not None else {}
@@ -69,6 +69,10 @@ def main(arguments: list[str] | None = None) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
+    print(
+        f"Training {chosen.network.title} on {options.dataset} ({options.source}): {chosen.epochs} epochs, "
+        f"batch {chosen.batch_size}, {chosen.optimizer} {chosen.learning_rate} ({chosen.schedule})"
+    )
     training = run.TrainingRun(chosen, slots.SlotPool(1))
     training.start()
     while not training.join(0.25):
