@@ -14,19 +14,21 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab import config, models, training
 from cnnlab.figures import training as figures
+from cnnlab.figures import training_text as words
 from pages import shared
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
-FULL_AND_EMBEDDED = 4
-FULL_MISSING = (
-    "Only the built-in sets are offered: a full 60,000-image set is not on this server "
-    "(`python -m cnnlab.data fetch mnist fashion_mnist` adds them)."
-)
 GRACE_SECONDS = 15.0  # a tab away this long was closed, rather than briefly lost its connection
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "adadelta": "Adadelta", "sgd": "SGD with momentum"}
+SCHEDULES = {"one_cycle": "Warm up, then down to 0", "constant": "Constant", "plateau": "Halve when stuck"}
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
-FIELDS = ("preset", "epochs", "batch_size", "optimizer", "learning_rate", "dropout", "augmentation")
-FIELDS += ("reduce_lr_on_plateau", "validation_split", "seed")  # the settings with a widget "train_<field>"
+AUGMENT = {
+    "mnist": "Augment: shift, tilt, thicken or thin the digits at random",
+    "fashion_mnist": "Augment: mirror, shift and tilt the clothes at random",
+}
+SCHEDULE_HELP = "Warm up: the first fifth of the steps grow from 0; then they shrink along a curve to 0 at the end."
+FIELDS = ("preset", "epochs", "batch_size", "optimizer", "learning_rate", "schedule", "dropout", "augmentation")
+FIELDS += ("validation_split", "seed")  # the settings with a widget "train_<field>"
 
 
 @st.cache_resource
@@ -42,7 +44,7 @@ def parameter_counts() -> dict[str, int]:
 
 
 def session_keep_going():
-    """A check the run makes after every batch: is this browser tab still connected?"""
+    """A check the run makes after every group of batches: is this browser tab still connected?"""
     context = get_script_run_ctx()
     if context is None or not runtime.exists():
         return lambda: True
@@ -59,44 +61,38 @@ def session_keep_going():
 def use_preset_settings() -> None:
     """Copy the chosen preset's own training settings into the controls."""
     chosen = training.preset_settings(st.session_state["train_preset"])
-    st.session_state.update({f"train_{name}": value for name, value in chosen.items()})
+    st.session_state.update({f"train_{name}": chosen[name] for name in FIELDS if name in chosen})
 
 
 def controls(shown: training.TrainingSettings, off: bool) -> training.TrainingSettings:
     """Draw the settings, each widget keyed "train_" + its field; while `off`, show (disabled) those of `shown`."""
     choices, counts, presets = training.dataset_choices(), parameter_counts(), models.PRESETS
-    values = {name: getattr(shown, name) for name in FIELDS}
-    labels = [label for label, pair in choices.items() if pair == (shown.dataset, shown.source)]
-    values["images"] = (labels or list(choices))[0]
-    for name, value in values.items():
+    for name, value in training.control_values(shown, choices, FIELDS).items():
         if off or f"train_{name}" not in st.session_state:
             st.session_state[f"train_{name}"] = value
+    left, right = st.columns(2)
+    dataset, source = choices[left.selectbox("Images", list(choices), key="train_images", disabled=off)]
+    preset = right.selectbox(
+        "Network", list(presets), format_func=lambda key: f"{presets[key].title} ({counts[key]:,} weights)",
+        key="train_preset", on_change=use_preset_settings, disabled=off,
+    )  # fmt: skip
+    if source == "embedded" and training.missing_full_sets():
+        left.caption(words.missing_sets_text(training.missing_full_sets()))
+    right.caption(presets[preset].description, help=f"After {presets[preset].source}.")
     left, middle, right = st.columns(3)
-    choice = left.selectbox("Images", list(choices), key="train_images", disabled=off)
-    if len(choices) < FULL_AND_EMBEDDED:
-        left.caption(FULL_MISSING)
-    preset = left.selectbox(
-        "Network",
-        list(presets),
-        format_func=lambda key: f"{presets[key].title} ({counts[key]:,} weights)",
-        key="train_preset",
-        on_change=use_preset_settings,
-        disabled=off,
-    )
-    left.caption(f"{presets[preset].description} From {presets[preset].source}.")
-    middle.slider("Epochs (passes over the training images)", 1, 30, key="train_epochs", disabled=off)
-    middle.select_slider("Batch size (images per weight update)", BATCH_SIZES, key="train_batch_size", disabled=off)
+    left.slider("Epochs (passes over the training images)", 1, 30, key="train_epochs", disabled=off)
+    left.select_slider("Batch size (images per weight update)", BATCH_SIZES, key="train_batch_size", disabled=off)
+    left.slider("Dropout before the output", 0.0, 0.8, step=0.05, key="train_dropout", disabled=off)
     middle.selectbox("Optimizer", list(OPTIMIZERS), format_func=OPTIMIZERS.get, key="train_optimizer", disabled=off)
     middle.number_input("Learning rate", 1e-5, 10.0, step=5e-4, format="%.5f", key="train_learning_rate", disabled=off)
-    right.slider("Dropout before the output", 0.0, 0.8, step=0.05, key="train_dropout", disabled=off)
-    right.toggle("Augment: shift, tilt, thicken the digits", key="train_augmentation", disabled=off)
-    right.toggle("Halve the learning rate when validation stalls", key="train_reduce_lr_on_plateau", disabled=off)
+    middle.selectbox("Learning rate over time", list(SCHEDULES), format_func=SCHEDULES.get, key="train_schedule",
+                     disabled=off, help=SCHEDULE_HELP)  # fmt: skip
     right.slider("Share kept back for validation", 0.05, 0.3, step=0.05, key="train_validation_split", disabled=off)
     right.number_input("Random seed", 0, 2**31 - 1, key="train_seed", disabled=off)
-    dataset, source = choices[choice]
+    st.toggle(AUGMENT[dataset], key="train_augmentation", disabled=off)
     limit = int(os.environ[LIMIT_ENV]) if os.environ.get(LIMIT_ENV) else None
     values = {name: st.session_state[f"train_{name}"] for name in FIELDS}
-    return training.TrainingSettings(dataset=dataset, source=source, max_train_examples=limit, **values)
+    return training.settings_from_controls(dataset=dataset, source=source, max_train_examples=limit, **values)
 
 
 def live_view(run: training.TrainingRun, was_active: bool) -> None:
@@ -107,17 +103,12 @@ def live_view(run: training.TrainingRun, was_active: bool) -> None:
     if progress.state == "waiting":
         st.info("Waiting for a free training slot: another model is training on this server. Yours starts after it.")
     elif run.is_active:
-        st.progress(progress.fraction, text=training.describe(progress))
+        st.progress(progress.fraction, text=words.progress_text(progress))
     if run.is_active and st.button("Stop training", key="train_stop"):
         run.stop()
     if progress.batch_loss:
         st.plotly_chart(figures.learning_curves(**progress.curves()), key="train_curves")
-        st.caption(
-            "Faint line: each batch; solid line: their moving average; blue dots: the mean over each epoch, "
-            "clumsy start included; orange: the validation images, checked after each epoch."
-        )
-    if progress.batch_loss and not progress.kernels:
-        st.caption("This network has no convolution layer, so it has no filters to show.")
+        st.caption(words.curves_text(progress.steps_per_execution))
     if progress.kernels:
         st.subheader("The first layer's filters, epoch by epoch")
         st.caption("Epoch 0 is the random start. Red weights add the pixel under them; blue ones subtract it.")
@@ -125,35 +116,23 @@ def live_view(run: training.TrainingRun, was_active: bool) -> None:
         epoch = st.slider("After epoch", 0, last, last, key="train_kernel_epoch") if last else 0
         scale = figures.largest_weight(progress.kernels)
         st.plotly_chart(figures.kernel_grid(progress.kernels[epoch], limit=scale), key="train_kernels")
+    elif progress.batch_loss:
+        st.caption("This network has no convolution layer, so it has no filters to show.")
 
 
 def results(run: training.TrainingRun) -> None:
     """The test of a finished or stopped run, and the model to take away."""
     result = run.result()
-    if run.error:
-        st.error(run.error)
+    for kind, text in words.ending_messages(run):
+        getattr(st, kind)(text)
     if result is None:
-        why = "this browser tab was closed" if run.abandoned else "it was stopped before the first batch"
-        if not run.error:
-            st.warning(f"Training stopped because {why}: there is no model to test.")
         return
     shared.adopt_trained_model()
     names, mistakes, samples = config.CLASS_NAMES[run.settings.dataset], result.mistakes, result.samples
-    if run.state == "stopped":
-        st.warning("You stopped training early: this is the network as it was at that moment.")
-    right_count = round(result.test_accuracy * result.test_count)
-    st.markdown(
-        f"Test accuracy: **{result.test_accuracy:.4f}** ({right_count:,} of {result.test_count:,} images right)"
-    )
+    st.markdown(words.accuracy_text(result))
     st.markdown(f"Test loss: **{result.test_loss:.4f}**, on images the network never saw during training.")
-    st.success("Your network now appears as **Your trained model** on the **Draw a digit** and **Feature maps** pages.")
-    st.download_button(
-        "Download the model (.keras)",
-        lambda: training.model_bytes(result.model),
-        f"{run.settings.preset}.keras",
-        key="train_download",
-        on_click="ignore",
-    )
+    st.download_button("Download the model (.keras)", lambda: training.model_bytes(result.model),
+                       f"{run.settings.network.key}.keras", key="train_download", on_click="ignore")  # fmt: skip
     left, right = st.columns(2)
     left.subheader("Confusion matrix")
     left.plotly_chart(figures.confusion_matrix(result.confusion, names), key="train_confusion")
@@ -164,7 +143,9 @@ def results(run: training.TrainingRun) -> None:
     grid = figures.predictions_grid(samples.images, samples.true, samples.predicted, names)
     st.plotly_chart(grid, key="train_samples")
     st.subheader("The network, layer by layer")
-    st.dataframe(result.summary, hide_index=True, height="content")
+    st.dataframe(words.layer_rows(result.model), hide_index=True, height="content")
+    with st.expander("Exact output shapes (for teachers)"):
+        st.dataframe(result.summary, hide_index=True, height="content")
 
 
 st.title("Train a model")

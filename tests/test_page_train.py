@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnlab import models, training
+from cnnlab import data, models, training
+from cnnlab.figures import training_text as words
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "train.py")
 TIMEOUT = 180
@@ -52,7 +53,10 @@ def test_the_page_shows_the_default_settings(page):
     assert at.slider(key="train_epochs").value == default.epochs
     assert at.select_slider(key="train_batch_size").value == default.batch_size
     assert at.number_input(key="train_learning_rate").value == pytest.approx(default.learning_rate)
-    assert at.toggle(key="train_reduce_lr_on_plateau").value == default.reduce_lr_on_plateau
+    assert at.selectbox(key="train_schedule").value == default.schedule == "one_cycle"
+    assert at.toggle(key="train_augmentation").label == "Augment: shift, tilt, thicken or thin the digits at random"
+    shown = " ".join(block.value for block in [*at.markdown, *at.caption])
+    assert "seed 00" not in shown and "(None" not in shown
     start = at.button(key="train_start")
     assert start.label == "Start training" and not start.disabled
     assert "training_run" not in at.session_state and "trained_model" not in at.session_state
@@ -63,7 +67,50 @@ def test_choosing_a_preset_brings_its_own_settings(page):
     at.selectbox(key="train_preset").set_value("kaggle_deep").run()
     assert at.selectbox(key="train_optimizer").value == "rmsprop"
     assert at.select_slider(key="train_batch_size").value == 64
-    assert at.toggle(key="train_reduce_lr_on_plateau").value is True
+    assert at.selectbox(key="train_schedule").value == "plateau"
+
+
+def test_the_missing_sets_caption_appears_only_when_a_set_is_missing(page, monkeypatch):
+    at = page.run()
+    captions = [block.value for block in at.caption if "not on this server" in block.value]
+    missing = training.missing_full_sets()
+    assert bool(captions) == bool(missing)
+    monkeypatch.setattr(data, "full_available", lambda name: name == "mnist")
+    at = page.run()
+    at.selectbox(key="train_images").set_value("MNIST, full set (60,000 training images)").run()
+    assert not [block.value for block in at.caption if "not on this server" in block.value]
+    at.selectbox(key="train_images").set_value("MNIST, small built-in set (10,000 training images)").run()
+    (caption,) = [block.value for block in at.caption if "not on this server" in block.value]
+    assert caption == "The full Fashion-MNIST set is not on this server, so only its small built-in set is offered."
+    monkeypatch.setattr(data, "full_available", lambda name: False)
+    caption = next(block.value for block in page.run().caption if "not on this server" in block.value)
+    assert "MNIST and Fashion-MNIST sets are not" in caption and "python" not in caption and "`" not in caption
+
+
+def test_fashion_augmentation_mirrors_clothes(page, monkeypatch):
+    at = page.run()
+    at.selectbox(key="train_images").set_value("Fashion-MNIST, small built-in set (10,000 training images)").run()
+    assert at.toggle(key="train_augmentation").label == "Augment: mirror, shift and tilt the clothes at random"
+    at.toggle(key="train_augmentation").set_value(True)
+    at.slider(key="train_epochs").set_value(1)
+    at.button(key="train_start").click().run()
+    run = at.session_state["training_run"]
+    assert run.settings.dataset == "fashion_mnist" and run.settings.augmentation
+    rerun_until(at, lambda at: accuracy_line(at) is not None)
+    assert run.state == "finished"
+
+
+def test_a_learning_rate_of_10_is_never_shown_as_a_success(page, monkeypatch):
+    monkeypatch.setenv("CNNLAB_TRAIN_LIMIT", "2000")
+    at = page.run()
+    at.number_input(key="train_learning_rate").set_value(10.0)
+    at.select_slider(key="train_batch_size").set_value(32)
+    at.button(key="train_start").click().run()
+    run = at.session_state["training_run"]
+    rerun_until(at, lambda at: not run.is_active and at.warning)
+    assert not at.success and not at.exception
+    warnings = " ".join(block.value for block in at.warning)
+    assert "too large" in warnings and "learning rate" in warnings
 
 
 def test_start_training_runs_to_a_test_accuracy_and_shares_the_model(page):
@@ -78,16 +125,23 @@ def test_start_training_runs_to_a_test_accuracy_and_shares_the_model(page):
         assert at.button(key="train_start").disabled
     rerun_until(at, lambda at: accuracy_line(at) is not None)
     assert at.session_state["training_run"] is run and run.state == "finished"
-    accuracy = float(
-        re.fullmatch(r"Test accuracy: \*\*(\d\.\d{4})\*\* \(\d+ of 2,000 images right\)", accuracy_line(at)).group(1)
-    )
+    pattern = r"Test accuracy: \*\*(\d\.\d{4})\*\* \([\d,]+ of 2,000 images right\), after [\d.]+ s of training"
+    accuracy = float(re.fullmatch(pattern, accuracy_line(at)).group(1))
     assert accuracy == pytest.approx(run.result().test_accuracy, abs=5e-5)
     assert at.session_state["trained_model"] is run.result().model
     assert at.session_state["trained_dataset"] == "mnist"
     assert not at.button(key="train_start").disabled
-    assert any("Your trained model" in block.value for block in at.success)
+    assert any("Your trained model" in block.value for block in at.success) or run.result().is_guessing
     table = at.dataframe[0].value
-    assert list(table["layer"]) == [row["layer"] for row in run.result().summary]
+    assert list(table["Layer"]) == [row["layer"] for row in run.result().summary]
+    assert list(table["Weights"]) == [f"{row['parameters']:,}" for row in run.result().summary]
+    assert (
+        "205,056" in list(table["Weights"])
+        and not table.astype(str).apply(lambda c: c.str.contains("None")).any().any()
+    )
+    assert list(table["What comes out"])[1] == words.readable_shape((24, 24, 24)) == "24 maps of 24×24"
+    exact = at.expander[0].dataframe[0].value
+    assert list(exact["output shape"])[1] == "(None, 24, 24, 24)"  # for teachers, inside the expander
     at.run()  # a plain rerun does not start another run
     assert at.session_state["training_run"] is run
 

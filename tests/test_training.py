@@ -1,4 +1,7 @@
-"""cnnlab.training: a run's states, progress, stop, slots, abandonment, reproducibility, settings; its figures."""
+"""cnnlab.training: a run's states, progress, stop, slots, abandonment, reproducibility, settings; its figures.
+
+Schedules, divergence, recipes and the terminal command are in tests/test_training_speed.py.
+"""
 
 import dataclasses
 import threading
@@ -10,13 +13,15 @@ import pytest
 
 from cnnlab import config, data, models, pipeline, training
 from cnnlab.figures import training as figures
+from cnnlab.figures import training_text as words
 
 TIMEOUT = 180
 
 
 def tiny(**changes) -> training.TrainingSettings:
-    """One epoch over 256 embedded MNIST images in batches of 32: 8 batches."""
-    return training.default_settings(**({"epochs": 1, "max_train_examples": 256, "batch_size": 32} | changes))
+    """One epoch over 256 embedded MNIST images in batches of 32: 8 batches, one per call (a point per batch)."""
+    base = {"epochs": 1, "max_train_examples": 256, "batch_size": 32, "steps_per_execution": 1}
+    return training.default_settings(**(base | changes))
 
 
 def run_to_end(settings, pool=None, keep_going=lambda: True) -> training.TrainingRun:
@@ -62,22 +67,26 @@ def test_a_tiny_run_finishes_with_a_tested_model(finished):
 def test_progress_has_one_value_per_batch_and_per_epoch(finished):
     progress = finished.progress()
     assert progress.batches_per_epoch == 8 and progress.batch == 8 and progress.fraction == 1.0
-    assert len(progress.batch_loss) == len(progress.batch_accuracy) == 8
-    assert len(progress.epoch_loss) == len(progress.val_accuracy) == len(progress.learning_rates) == 1
+    assert len(progress.batch_loss) == len(progress.batch_accuracy) == len(progress.learning_rates) == 8
+    assert progress.batch_ends == list(range(1, 9)) and progress.steps_per_execution == 1
+    assert len(progress.epoch_loss) == len(progress.val_accuracy) == 1
     # The per-batch values are Keras's running means taken apart again: their mean is the epoch's.
     assert np.mean(progress.batch_loss) == pytest.approx(progress.epoch_loss[0], abs=1e-4)
     assert np.mean(progress.batch_accuracy) == pytest.approx(progress.epoch_accuracy[0], abs=1e-5)
     correct = np.array(progress.batch_accuracy) * 32  # whole images right in each batch of 32
     assert np.allclose(correct, np.round(correct), atol=1e-3)
-    assert progress.learning_rates[0] == pytest.approx(training.default_settings().learning_rate)
-    assert [kernels.shape for kernels in progress.kernels] == [(3, 3, 1, 32)] * 2  # before training, after epoch 1
+    # One cycle over 8 steps: 2 of warm-up up to 0.01 (read after each step), then a cosine down to 0.
+    assert progress.learning_rates[1] == pytest.approx(training.default_settings().learning_rate)
+    assert progress.learning_rates[-1] == pytest.approx(0.0, abs=1e-9)
+    assert np.all(np.diff(progress.learning_rates[1:]) < 0)
+    assert [kernels.shape for kernels in progress.kernels] == [(5, 5, 1, 24)] * 2  # before training, after epoch 1
     assert not np.allclose(progress.kernels[0], progress.kernels[1])
 
 
 def test_mistakes_are_wrong_and_sorted_and_samples_are_the_first_test_images(finished):
     result = finished.result()
     mistakes, samples = result.mistakes, result.samples
-    assert 0 < len(mistakes.indices) <= training.TOP_MISTAKES
+    assert 0 < len(mistakes.indices) <= training.evaluation.TOP_MISTAKES
     assert np.all(mistakes.true != mistakes.predicted)
     assert np.all(np.diff(mistakes.confidence) <= 0)
     (_, _), (x_test, y_test) = data.load_dataset("mnist", "embedded")
@@ -210,6 +219,10 @@ def test_the_same_seed_repeats_the_losses_and_another_seed_does_not():
         ({"validation_split": 0.0}, "validation split"),
         ({"seed": -1}, "seed"),
         ({"max_train_examples": 0}, "limit on training examples"),
+        ({"schedule": "step"}, "schedule must be one of"),
+        ({"warmup_fraction": 1.0}, "warm-up share"),
+        ({"steps_per_execution": 0}, "Steps per execution"),
+        ({"optimizer_options": (("momentum", 0.9),)}, "not arguments of adam"),
     ],
 )
 def test_settings_refuse_impossible_values(changes, message):
@@ -244,7 +257,8 @@ def test_preset_settings_are_the_presets_own(finished):
         "learning_rate": 0.001,
         "batch_size": 64,
         "dropout": 0.0,
-        "reduce_lr_on_plateau": True,
+        "schedule": "plateau",
+        "optimizer_options": (),
     }
     training.default_settings(**training.preset_settings("textbook_cnn"))  # valid settings
 
@@ -258,11 +272,13 @@ def test_model_bytes_round_trip(finished, tmp_path):
     assert np.allclose(np.asarray(loaded(images)), np.asarray(model(images)), atol=1e-6)
 
 
-def test_describe_reads_like_a_sentence(finished):
-    text = training.describe(finished.progress())
-    assert text.startswith("Epoch 1 of 1 · batch 8 of 8 · ") and "learning rate 0.002" in text
+def test_progress_text_reads_like_a_sentence(finished):
+    text = words.progress_text(finished.progress())
+    assert text.startswith("Epoch 1 of 1 · batch 8 of 8 · ") and "learning rate 0 " not in text
+    busy = dataclasses.replace(finished.progress(), batch=1234, batches_per_epoch=4321, learning_rate=0.0061)
+    assert "batch 1,234 of 4,321" in words.progress_text(busy) and "learning rate 0.0061" in words.progress_text(busy)
     waiting = dataclasses.replace(finished.progress(), state="waiting")
-    assert training.describe(waiting) == "Waiting for a free training slot…"
+    assert words.progress_text(waiting) == "Waiting for a free training slot…"
 
 
 def test_smooth_is_an_unbiased_moving_average():
@@ -293,13 +309,18 @@ def test_result_figures_carry_the_numbers(finished):
     assert titles[0] == f"Pred: {samples.predicted[0]}<br>True: {samples.true[0]}"
     colours = [annotation.font.color for annotation in grid.layout.annotations]
     assert [colour == figures.WRONG_COLOUR for colour in colours] == list(samples.predicted != samples.true)
-    curves = figures.learning_curves(**finished.progress().curves())
-    assert len(curves.data) == 8 and list(curves.data[0].x) == [step / 8 for step in range(1, 9)]
+    progress = finished.progress()
+    curves = figures.learning_curves(**progress.curves())
+    assert len(curves.data) == 9 and list(curves.data[0].x) == [step / 8 for step in range(1, 9)]
+    assert curves.data[0].name == "each batch"
+    rate = curves.data[-1]
+    assert rate.xaxis == "x3" and list(rate.y) == pytest.approx(progress.learning_rates)
 
 
 def test_long_curves_are_thinned_but_keep_their_last_point():
     values = list(np.linspace(1.0, 0.0, 2500))
-    curves = figures.learning_curves(values, values, [0.5], [0.5], [0.4], [0.4], batches_per_epoch=500)
+    ends = list(range(1, 2501))
+    curves = figures.learning_curves(values, values, ends, values, [0.5], [0.5], [0.4], [0.4], batches_per_epoch=500)
     raw, smoothed = curves.data[0], curves.data[1]
     assert len(raw.x) <= figures.MAX_POINTS and raw.x[-1] == 5.0 and raw.y[-1] == 0.0
     assert smoothed.y[-1] == pytest.approx(figures.smooth(values)[-1])

@@ -9,6 +9,7 @@ from plotly.subplots import make_subplots
 TRAIN_COLOUR = "#1f77b4"
 VALIDATION_COLOUR = "#ff7f0e"
 WRONG_COLOUR = "#d62728"
+RATE_COLOUR = "#2ca02c"
 MAX_POINTS = 600  # per-batch points sent to the browser; long runs are thinned to this
 
 
@@ -33,60 +34,85 @@ def smooth(values, weight: float = 0.9) -> np.ndarray:
     return smoothed
 
 
+def _shown_points(count: int) -> np.ndarray:
+    """Indices of at most MAX_POINTS evenly spread points out of `count`, the last one always kept."""
+    if not count:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.r_[np.arange(0, count, -(-count // MAX_POINTS) or 1), count - 1])
+
+
 def learning_curves(
-    batch_loss, batch_accuracy, epoch_loss, epoch_accuracy, val_loss, val_accuracy, batches_per_epoch: int
+    batch_loss,
+    batch_accuracy,
+    batch_ends,
+    learning_rates,
+    epoch_loss,
+    epoch_accuracy,
+    val_loss,
+    val_accuracy,
+    batches_per_epoch: int,
+    steps_per_execution: int = 1,
 ) -> go.Figure:
-    """Loss and accuracy side by side: every batch (faint), their moving average, and each epoch.
+    """Loss and accuracy side by side, the learning rate under the loss: each group of batches, their
+    moving average, and each epoch.
 
     Args:
-        batch_loss, batch_accuracy: float sequences (B,), one value per training batch.
+        batch_loss, batch_accuracy: float sequences (G,), the mean over each group of batches.
+        batch_ends: int sequence (G,), the batches trained when each group ended.
+        learning_rates: float sequence (G,), the learning rate at the end of each group.
         epoch_loss, epoch_accuracy: float sequences (E,), training means per epoch.
         val_loss, val_accuracy: float sequences (E,), validation values per epoch.
         batches_per_epoch: batches in one epoch, to put batches and epochs on one axis.
+        steps_per_execution: batches per group (1: a point per batch), named in the legend.
 
     Returns:
-        A figure with two panels; the x axis counts epochs (batch b sits at b / batches_per_epoch);
-        at most MAX_POINTS per-batch points, evenly thinned, the last one always kept.
+        A figure with three panels; the x axis counts epochs (a group ending at batch b sits at
+        b / batches_per_epoch); at most MAX_POINTS points per curve, evenly thinned, the last kept.
     """
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss (lower is better)", "Accuracy (higher is better)"))
-    count = len(batch_loss)
-    shown = np.unique(np.r_[np.arange(0, count, -(-count // MAX_POINTS) or 1), count - 1]) if count else []
-    steps = (np.arange(1, count + 1) / max(batches_per_epoch, 1))[shown]
+    titles = ("Loss (lower is better)", "Accuracy (higher is better)", "Learning rate (the size of each step)")
+    figure = make_subplots(
+        rows=2,
+        cols=2,
+        specs=[[{}, {}], [{}, None]],
+        subplot_titles=titles,
+        row_heights=[0.68, 0.32],
+        vertical_spacing=0.16,
+        shared_xaxes=True,
+    )
+    shown = _shown_points(len(batch_loss))
+    steps = (np.asarray(batch_ends, dtype=np.float64) / max(batches_per_epoch, 1))[shown]
+    weight = 0.9**steps_per_execution  # the same smoothing per batch, however many batches a point holds
     epochs = np.arange(1, len(epoch_loss) + 1)
+    each = "each batch" if steps_per_execution == 1 else f"each group of {steps_per_execution} batches (their mean)"
     panels = ((batch_loss, epoch_loss, val_loss), (batch_accuracy, epoch_accuracy, val_accuracy))
-    for column, (per_batch, per_epoch, validation) in enumerate(panels, start=1):
-        first = column == 1
+    for column, (per_group, per_epoch, validation) in enumerate(panels, start=1):
+        per_group = np.asarray(per_group, dtype=np.float64)
         traces = [
+            go.Scatter(x=steps, y=per_group[shown], name=each, line={"color": TRAIN_COLOUR, "width": 1}, opacity=0.3),
             go.Scatter(
-                x=steps,
-                y=np.asarray(per_batch, dtype=np.float64)[shown],
-                name="each batch",
-                line={"color": TRAIN_COLOUR, "width": 1},
-                opacity=0.25,
-            ),
-            go.Scatter(x=steps, y=smooth(per_batch)[shown], name="training (smoothed)", line={"color": TRAIN_COLOUR}),
-            go.Scatter(
-                x=epochs,
-                y=per_epoch,
-                name="training, epoch mean",
-                mode="markers",
-                marker={"color": TRAIN_COLOUR, "size": 9},
+                x=steps, y=smooth(per_group, weight)[shown], name="training (smoothed)", line={"color": TRAIN_COLOUR}
             ),
             go.Scatter(
-                x=epochs,
-                y=validation,
-                name="validation",
-                mode="lines+markers",
-                line={"color": VALIDATION_COLOUR},
-                marker={"size": 9},
+                x=epochs, y=per_epoch, name="training, epoch mean", mode="markers", marker={"color": TRAIN_COLOUR}
+            ),
+            go.Scatter(
+                x=epochs, y=validation, name="validation", mode="lines+markers", line={"color": VALIDATION_COLOUR}
             ),
         ]
         for trace in traces:
-            trace.update(legendgroup=trace.name, showlegend=first)
+            trace.update(legendgroup=trace.name, showlegend=column == 1)
             figure.add_trace(trace, row=1, col=column)
-    figure.update_xaxes(title_text="epoch", rangemode="tozero")
+    rates = np.asarray(learning_rates, dtype=np.float64)[shown] if len(learning_rates) else []
+    figure.add_trace(
+        go.Scatter(x=steps, y=rates, name="learning rate", line={"color": RATE_COLOUR}, showlegend=False), row=2, col=1
+    )
+    figure.update_traces(marker={"size": 9}, selector={"mode": "markers"})
+    figure.update_xaxes(rangemode="tozero")
+    figure.update_xaxes(title_text="epoch", row=2, col=1)
+    figure.update_xaxes(title_text="epoch", row=1, col=2)
+    figure.update_yaxes(rangemode="tozero", tickformat="~g", row=2, col=1)
     figure.update_layout(
-        height=360, margin={"t": 40, "b": 40, "l": 40, "r": 10}, legend={"orientation": "h", "y": -0.25}
+        height=480, margin={"t": 40, "b": 40, "l": 40, "r": 10}, legend={"orientation": "h", "y": -0.2}
     )
     return figure
 

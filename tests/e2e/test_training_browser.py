@@ -24,9 +24,11 @@ def test_training_in_the_browser_then_drawing_with_the_trained_model(page, app_u
         arg=first, timeout=120_000,
     )  # fmt: skip
     page.locator("[data-testid='stPlotlyChart']").first.wait_for(timeout=60_000)
+    page.get_by_text("Learning rate (the size of each step)").first.wait_for(timeout=60_000)
     page.get_by_text("Test accuracy:").first.wait_for(timeout=300_000)
     accuracy = float(re.search(r"Test accuracy: (\d\.\d+)", page.get_by_text("Test accuracy:").first.inner_text())[1])
     assert 0.5 < accuracy <= 1.0
+    assert page.get_by_text("(None,").count() == 0  # exact shapes only inside the closed teachers' expander
     assert_no_exception(page)
     page.wait_for_timeout(1500)
     page.screenshot(path=SCREENSHOT_DIR / "train_finished.png", full_page=True)
