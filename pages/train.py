@@ -1,16 +1,15 @@
 """Train a model: pick a network and its settings, watch it learn, then test it on unseen images.
 
 The run lives in st.session_state["training_run"], so a rerun or a visit to another page never
-starts a second one. Test-only knob: the environment variable CNNLAB_TRAIN_LIMIT caps the
+starts a second one, and a reload of the tab finds it again (pages/shared.py keeps it under the
+tab's token); the run stops once the tab has been closed for shared.GRACE_SECONDS.
+Test-only knob: the environment variable CNNLAB_TRAIN_LIMIT caps the
 number of training images (TrainingSettings.max_train_examples) so a page test stays short.
 """
 
 import os
-import time
 
 import streamlit as st
-from streamlit import runtime
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab import config, models, training
 from cnnlab.figures import training as figures
@@ -18,7 +17,6 @@ from cnnlab.figures import training_text as words
 from pages import shared
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
-GRACE_SECONDS = 15.0  # a tab away this long was closed, rather than briefly lost its connection
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "adadelta": "Adadelta", "sgd": "SGD with momentum"}
 SCHEDULES = {"one_cycle": "Warm up, then down to 0", "constant": "Constant", "plateau": "Halve when stuck"}
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
@@ -41,21 +39,6 @@ def slot_pool() -> training.SlotPool:
 def parameter_counts() -> dict[str, int]:
     """The number of weights of every preset, built once per server."""
     return {key: models.count_parameters(models.build_model(key)) for key in models.PRESETS}
-
-
-def session_keep_going():
-    """A check the run makes after every group of batches: is this browser tab still connected?"""
-    context = get_script_run_ctx()
-    if context is None or not runtime.exists():
-        return lambda: True
-    server, session_id, last_seen = runtime.get_instance(), context.session_id, [time.monotonic()]
-
-    def keep_going() -> bool:
-        if server.is_active_session(session_id):
-            last_seen[0] = time.monotonic()
-        return time.monotonic() - last_seen[0] < GRACE_SECONDS
-
-    return keep_going
 
 
 def use_preset_settings() -> None:
@@ -159,7 +142,7 @@ run = st.session_state.get("training_run")
 active = run is not None and run.is_active
 settings = controls(run.settings if run else training.default_settings(), off=active)
 if st.button("Start training", key="train_start", type="primary", disabled=active) and not active:
-    run = training.TrainingRun(settings, slot_pool(), keep_going=session_keep_going())
+    run = training.TrainingRun(settings, slot_pool(), keep_going=shared.tab_keep_going())
     run.start()
     st.session_state["training_run"] = run
     st.rerun()
