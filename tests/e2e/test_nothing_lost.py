@@ -194,3 +194,33 @@ def test_two_tabs_keep_their_own_drawings_and_a_shared_address_starts_afresh(bro
     finally:
         first.close()
         second.close()
+
+
+def test_a_reload_during_training_finds_the_run_again_and_it_finishes(browser, app_url):
+    context = browser.new_context(viewport={"width": 1024, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/train")
+        settle(page)
+        epochs = page.get_by_role("slider", name=re.compile("Epochs")).first
+        epochs.focus()
+        page.keyboard.press("End")  # 30 epochs: long enough to reload in the middle
+        settle(page)
+        page.get_by_role("button", name="Start training").click()
+        page.get_by_role("progressbar").first.wait_for(timeout=120_000)
+        page.reload()
+        settle(page, 2500)
+        bar = page.get_by_role("progressbar").first
+        bar.wait_for(timeout=60_000)  # the reloaded page shows the same run, live
+        assert page.get_by_text("another model is training").count() == 0
+        first = bar.get_attribute("aria-valuenow")
+        page.wait_for_function(
+            "first => { const bar = document.querySelector('[role=progressbar]');"
+            " return !bar || bar.getAttribute('aria-valuenow') !== first; }",
+            arg=first, timeout=120_000,
+        )  # fmt: skip
+        page.get_by_role("button", name="Stop training").click()
+        page.get_by_text("Test accuracy:").first.wait_for(timeout=180_000)
+        assert_no_exception(page)
+    finally:
+        context.close()
