@@ -1,7 +1,5 @@
 """Concepts: the arithmetic of convolution layers, one small interactive example at a time."""
 
-import inspect
-
 import numpy as np
 import streamlit as st
 
@@ -19,7 +17,7 @@ def show_code(*functions):
     """An expander printing the source of the cnnlab functions behind a section."""
     with st.expander("Show the code"):
         for function in functions:
-            st.code(inspect.getsource(function))
+            st.code(lessons.code_of(function))
 
 
 def size_calculator():
@@ -38,11 +36,7 @@ def size_calculator():
         st.error(f"{error} Use a smaller filter or more padding.")
         return
     st.metric("Output size", f"{size.output} × {size.output}")
-    st.latex(
-        rf"\begin{{aligned}}\text{{output}} &= \left\lfloor \frac{{n + 2p - f}}{{s}} \right\rfloor + 1 \\"
-        rf"&= \left\lfloor \frac{{{n} + {2 * p} - {f}}}{{{s}}} \right\rfloor + 1"
-        rf" = \lfloor {size.travel / s:g} \rfloor + 1 = {size.output}\end{{aligned}}"
-    )
+    st.latex(lessons.size_formula(size))
     if not size.fits:
         st.warning(
             f"n + 2p − f = {size.travel} is not a multiple of the stride {s}: the last window would stick "

@@ -6,8 +6,6 @@ saved and restored as a group: "toy_image" (the edited pixels), "toy_w{filter}_{
 "toy_step" (the window position).
 """
 
-import inspect
-
 import numpy as np
 import streamlit as st
 
@@ -20,21 +18,15 @@ KEEP = "session"  # Edits survive a visit to another page.
 CHART = {"config": style.CHART_CONFIG}
 
 
-@st.cache_data
-def seed_arrays():
-    """The seed's three images (dict of (5, 5) arrays) and two filters (list of (3, 3) arrays)."""
-    return toy.load_images(), toy.load_filters()
-
-
 def load_image():
     """Put the chosen seed image in the editable image."""
-    st.session_state["toy_image"] = seed_arrays()[0][st.session_state.get("toy_choice", "cross")].copy()
+    st.session_state["toy_image"] = toy.load_images()[st.session_state.get("toy_choice", "cross")]
 
 
 def reset():
     """Put back the seed's image and both seed filters."""
     load_image()
-    for index, kernel in enumerate(seed_arrays()[1]):
+    for index, kernel in enumerate(toy.load_filters()):
         for row, col in np.ndindex(KERNEL, KERNEL):
             st.session_state[f"toy_w{index}_{row}_{col}"] = float(kernel[row, col])
 
@@ -163,8 +155,10 @@ def main():
     image, filters, followed = controls()
     result = toy.classify(image, filters)
     st.subheader("2. Slide the filter over the image")
-    st.caption("At each position: multiply each pixel by the filter weight on top of it, then add the nine products.")
-    st.caption(f"{style.MAGNITUDE_WORDS} {style.SIGNED_WORDS}")
+    st.caption(
+        "At each position: multiply each pixel by the filter weight on top of it, then add the nine products. "
+        f"{style.MAGNITUDE_WORDS} {style.SIGNED_WORDS}"
+    )
     show_window(result, followed, step_controls(result.num_windows))
     st.subheader("3. Keep the biggest value, weigh it, turn scores into probabilities")
     st.caption(
@@ -173,8 +167,8 @@ def main():
     )
     show_classification(result)
     with st.expander("Show the code"):
-        st.code(inspect.getsource(convmath.convolve2d))
-        st.code(inspect.getsource(toy.classify))
+        for function in (convmath.convolve2d, toy.classify):
+            st.code(lessons.code_of(function))
 
 
 main()

@@ -204,3 +204,17 @@ def test_signal_plot_draws_noisy_then_smoothed():
     np.testing.assert_array_equal(figure.data[0].y, noisy)
     np.testing.assert_array_equal(figure.data[1].y, smoothed)
     np.testing.assert_array_equal(figure.data[1].x, x)
+
+
+def test_size_formula_puts_the_numbers_in_on_a_second_line():
+    formula = lessons.size_formula(convmath.Geometry(6, 3, 0, 2))
+    general, numbers = formula.split("\\\\")
+    assert "n + 2p - f" in general
+    assert "6 + 0 - 3" in numbers and "1.5" in numbers and numbers.endswith("= 2\\end{aligned}")
+
+
+def test_the_code_shown_is_the_lines_that_compute():
+    code = lessons.code_of(convmath.convolve2d)
+    assert code.startswith("def convolve2d(")
+    assert '"""' not in code and "Args:" not in code
+    assert "output[row, col] = np.sum(patch * kernel)" in code

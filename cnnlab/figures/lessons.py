@@ -8,7 +8,10 @@ of their column and keep square cells, so a grid fits a 560 px column on a
 1024 x 768 projector and grows on a wider screen.
 """
 
+import ast
+import inspect
 import math
+import textwrap
 
 import numpy as np
 import plotly.graph_objects as go
@@ -42,6 +45,23 @@ def place(row, col):
     return f"row {row + 1}, column {col + 1}"
 
 
+def code_of(function):
+    """The source of a function without its docstring: the lines that compute, for a "show the code" box.
+
+    Args:
+        function: A Python function defined in a file.
+
+    Returns:
+        Its source as a str, dedented, the docstring left out.
+    """
+    source = textwrap.dedent(inspect.getsource(function))
+    lines = source.splitlines()
+    first = ast.parse(source).body[0].body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        del lines[first.lineno - 1 : first.end_lineno]
+    return "\n".join(lines)
+
+
 def sum_equation(products):
     """The sum of a window's products as a line of text.
 
@@ -54,6 +74,23 @@ def sum_equation(products):
     values = np.asarray(products, dtype=float).ravel()
     terms = [f"({format_number(v)})" if v < 0 else format_number(v) for v in values]
     return f"{' + '.join(terms)} = {format_number(values.sum())}"
+
+
+def size_formula(geometry):
+    """The output-size formula in LaTeX, then again with the numbers put in, on two lines to fit a narrow column.
+
+    Args:
+        geometry: A cnnlab.convmath.Geometry.
+
+    Returns:
+        A LaTeX str ending in "= <output size>", e.g. for n=28, f=3, p=0, s=1 it ends "= 26".
+    """
+    n, f, p, s = geometry.n, geometry.f, geometry.p, geometry.s
+    return (
+        rf"\begin{{aligned}}\text{{output}} &= \left\lfloor \frac{{n + 2p - f}}{{s}} \right\rfloor + 1 \\"
+        rf"&= \left\lfloor \frac{{{n} + {2 * p} - {f}}}{{{s}}} \right\rfloor + 1"
+        rf" = \lfloor {geometry.travel / s:g} \rfloor + 1 = {geometry.output}\end{{aligned}}"
+    )
 
 
 def dot_equation(weights, inputs):
