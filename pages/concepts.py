@@ -114,7 +114,7 @@ def pooling():
     left.plotly_chart(lessons.number_grid(POOL_EXAMPLE, "Input 4 × 4", windows, limit=limit), key="pool_0", **CHART)
     for number, mode in enumerate(convmath.POOL_MODES, start=1):
         pooled = convmath.pool2d(POOL_EXAMPLE, 2, mode=mode)
-        grid = lessons.number_grid(pooled, f"{mode.capitalize()} pooling", cells, limit=limit, cell_size=50)
+        grid = lessons.number_grid(pooled, f"{mode.capitalize()} pooling", cells, limit=limit, cell_size=60)
         right.plotly_chart(grid, key=f"pool_{number}", **CHART)
     st.caption("Each outlined 2 × 2 window gives one number: its biggest value, or its mean. Pooling learns nothing.")
     show_code(convmath.pool2d)

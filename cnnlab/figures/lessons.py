@@ -281,7 +281,7 @@ def channel_grids(volume, title="", channel_names=None, scale="signed", per_row=
     names = list(channel_names or [f"channel {k + 1}" for k in range(count)])
     lines = math.ceil(count / per_row)
     figure = make_subplots(
-        rows=lines, cols=per_row, subplot_titles=names, horizontal_spacing=0.05, vertical_spacing=0.12 / lines
+        rows=lines, cols=per_row, subplot_titles=names, horizontal_spacing=0.05, vertical_spacing=0.2 / lines
     )
     colours = colour_range(volume, scale)
     for k in range(count):
