@@ -53,10 +53,9 @@ def pixel_editor(image):
     for row in range(SIZE):
         for col, cell in enumerate(st.columns(SIZE, gap="small")):
             on = image[row, col] == 1
-            help_text = f"Pixel at {lessons.place(row, col)}"
             cell.button(
                 "1" if on else "0", key=f"toy_px_{row}_{col}", type="primary" if on else "secondary",
-                on_click=flip_pixel, args=(row, col), width="stretch", help=help_text,
+                on_click=flip_pixel, args=(row, col), width="stretch",
             )  # fmt: skip
 
 

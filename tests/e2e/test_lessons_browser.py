@@ -170,3 +170,35 @@ def test_the_largest_size_formula_shows_whole_on_a_projector(browser, app_url):
         assert problems == [], "\n".join(problems)
     finally:
         context.close()
+
+
+def test_toy_edits_survive_a_reload_and_a_visit_to_another_page(browser, app_url):
+    context, page = open_page(browser, app_url, "toy", SCREENS["1400x1000"])
+    try:
+        page.locator(".st-key-toy_px_0_1 button").click()
+        wait_until_idle(page)
+        weight = page.locator(".st-key-toy_w1_1_1 input")
+        weight.fill("2.5")
+        weight.press("Enter")
+        wait_until_idle(page)
+        page.get_by_role("radiogroup", name="Filter to follow").get_by_text("Filter 2 (/ diagonal)").click()
+        wait_until_idle(page)
+        page.get_by_role("button", name="Next ▶").click()
+        wait_for_charts(page)
+        before = page.locator("[data-testid='stMetricValue']").all_inner_texts()
+        assert page.locator(".st-key-toy_px_0_1 button").inner_text() == "1"
+        for visit in ("reload", "another page"):
+            if visit == "reload":
+                page.reload()
+            else:
+                page.get_by_role("link", name="Concepts").click()
+                page.get_by_role("heading", name="Concepts").wait_for(timeout=60_000)
+                page.get_by_role("link", name="Toy 5×5 filters").click()
+            page.get_by_role("heading", name="Toy 5×5 filters").wait_for(timeout=90_000)
+            wait_for_charts(page)
+            assert page.locator(".st-key-toy_px_0_1 button").inner_text() == "1", visit
+            assert page.locator(".st-key-toy_w1_1_1 input").input_value() == "2.50", visit
+            assert page.get_by_text("Window 2 of 9 (row 1, column 2)").count() == 1, visit
+            assert page.locator("[data-testid='stMetricValue']").all_inner_texts() == before, visit
+    finally:
+        context.close()
