@@ -5,9 +5,9 @@ p rows and columns of zero padding on every side, and a stride of s.
 """
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 POOL_MODES = ("max", "average")
 PADDING_MODES = ("same", "valid")
@@ -62,6 +62,77 @@ def fits_exactly(n, f, p=0, s=1):
     """
     _check_geometry(n, f, p, s)
     return (n + 2 * p - f) % s == 0
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The sizes of one convolution along one side, checked once: n input, f filter, p padding, s stride.
+
+    Attributes:
+        n: Input size, a positive int.
+        f: Filter size, a positive int no larger than n + 2p.
+        p: Zero padding on each side, an int >= 0.
+        s: Stride, a positive int.
+    """
+
+    n: int
+    f: int
+    p: int = 0
+    s: int = 1
+
+    def __post_init__(self):
+        _check_geometry(self.n, self.f, self.p, self.s)
+
+    @property
+    def padded(self):
+        """Side of the padded input, n + 2p."""
+        return self.n + 2 * self.p
+
+    @property
+    def travel(self):
+        """How far the filter can move, n + 2p - f: the numerator of the formula."""
+        return self.padded - self.f
+
+    @property
+    def output(self):
+        """Side of the output, floor((n + 2p - f) / s) + 1."""
+        return output_size(self.n, self.f, self.p, self.s)
+
+    @property
+    def fits(self):
+        """Whether the last window ends exactly at the border (see fits_exactly)."""
+        return fits_exactly(self.n, self.f, self.p, self.s)
+
+    def cells(self):
+        """Label each cell of the padded input: 0 zero padding, 1 input, 2 input never covered by a window.
+
+        Returns:
+            Int array of shape (n + 2p, n + 2p).
+        """
+        cells = np.zeros((self.padded, self.padded), dtype=int)
+        cells[self.p : self.p + self.n, self.p : self.p + self.n] = 1
+        reach = (self.output - 1) * self.s + self.f
+        cells[reach:, :][cells[reach:, :] == 1] = 2
+        cells[:, reach:][cells[:, reach:] == 1] = 2
+        return cells
+
+
+def pool_windows(shape, size=2):
+    """The non-overlapping size x size windows of pooling over an array of a given shape.
+
+    Args:
+        shape: (H, W) of the pooled array.
+        size: Window side, a positive int.
+
+    Returns:
+        (windows, cells): two lists of (row, col, height, width) rectangles counted from 0,
+        row by row; windows are size x size in the input, cells are 1 x 1 in the output,
+        and window k gives cell k.
+    """
+    _check_int("pool size", size, 1)
+    rows, cols = (shape[0] - size) // size + 1, (shape[1] - size) // size + 1
+    places = [(row, col) for row in range(rows) for col in range(cols)]
+    return [(row * size, col * size, size, size) for row, col in places], [(row, col, 1, 1) for row, col in places]
 
 
 def same_padding(f):
@@ -154,19 +225,31 @@ def _as_array(values, name, ndim):
     return array
 
 
-def _windows(padded, window_shape, stride):
-    """All stride-spaced windows over the first two axes of padded.
+def sliding_windows(image, window_shape, stride=1):
+    """Every window position of a 2-D (or deeper) array, row by row, as the filter visits them.
 
-    Returns an array of shape (H', W', ..., kh, kw): window dims come last.
+    Args:
+        image: Array of shape (H, W) or (H, W, C); windows span the first two axes.
+        window_shape: (kh, kw), no larger than (H, W).
+        stride: Step between windows, a positive int.
+
+    Yields:
+        (row, col, patch): the output position counted from 0 and the view
+        image[row * stride : row * stride + kh, col * stride : col * stride + kw].
     """
-    for axis in (0, 1):
-        if window_shape[axis] > padded.shape[axis]:
-            raise ValueError(
-                f"The {window_shape[0]}x{window_shape[1]} window does not fit in the "
-                f"padded input of size {padded.shape[0]}x{padded.shape[1]}."
-            )
-    views = sliding_window_view(padded, window_shape, axis=(0, 1))
-    return views[::stride, ::stride]
+    kh, kw = window_shape
+    if kh > image.shape[0] or kw > image.shape[1]:
+        raise ValueError(
+            f"The {kh}x{kw} window does not fit in the (padded) input of size {image.shape[0]}x{image.shape[1]}."
+        )
+    for row in range((image.shape[0] - kh) // stride + 1):
+        for col in range((image.shape[1] - kw) // stride + 1):
+            yield row, col, image[row * stride : row * stride + kh, col * stride : col * stride + kw]
+
+
+def _output_shape(image, window_shape, stride):
+    """(rows, cols) of the output of sliding a window_shape window over image with a stride."""
+    return tuple((image.shape[axis] - window_shape[axis]) // stride + 1 for axis in (0, 1))
 
 
 def convolve2d(image, kernel, stride=1, padding=0):
@@ -184,13 +267,15 @@ def convolve2d(image, kernel, stride=1, padding=0):
     Returns:
         Float64 array of shape (floor((H + 2p - kh) / s) + 1, floor((W + 2p - kw) / s) + 1).
     """
-    image = _as_array(image, "image", 2)
-    kernel = _as_array(kernel, "kernel", 2)
+    image, kernel = _as_array(image, "image", 2), _as_array(kernel, "kernel", 2)
     _check_int("stride", stride, 1)
     _check_int("padding", padding, 0)
     padded = np.pad(image, padding)
-    windows = _windows(padded, kernel.shape, stride)
-    return np.einsum("ijkl,kl->ij", windows, kernel)
+    windows = sliding_windows(padded, kernel.shape, stride)
+    output = np.zeros(_output_shape(padded, kernel.shape, stride))
+    for row, col, patch in windows:
+        output[row, col] = np.sum(patch * kernel)
+    return output
 
 
 def convolve_volume(volume, kernels, stride=1, padding=0):
@@ -198,6 +283,7 @@ def convolve_volume(volume, kernels, stride=1, padding=0):
 
     Each filter spans all input channels, so one filter always gives one
     output channel: a 6x6x3 input and one 3x3x3 filter give a 4x4x1 output.
+    Output channel k adds up one 2-D convolution per input channel.
 
     Args:
         volume: Array-like of shape (H, W, C).
@@ -208,18 +294,14 @@ def convolve_volume(volume, kernels, stride=1, padding=0):
     Returns:
         Float64 array of shape (H', W', F) with H' and W' as in convolve2d.
     """
-    volume = _as_array(volume, "volume", 3)
-    kernels = _as_array(kernels, "kernel bank", 4)
+    volume, kernels = _as_array(volume, "volume", 3), _as_array(kernels, "kernel bank", 4)
     if kernels.shape[3] != volume.shape[2]:
         raise ValueError(
             f"The volume has {volume.shape[2]} channels but the filters have {kernels.shape[3]}; they must match."
         )
-    _check_int("stride", stride, 1)
-    _check_int("padding", padding, 0)
-    padded = np.pad(volume, ((padding, padding), (padding, padding), (0, 0)))
-    # Shape (H', W', C, kh, kw): the channel axis stays before the window axes.
-    windows = _windows(padded, kernels.shape[1:3], stride)
-    return np.einsum("ijckl,fklc->ijf", windows, kernels)
+    channels = range(volume.shape[2])
+    maps = [sum(convolve2d(volume[:, :, c], kernel[:, :, c], stride, padding) for c in channels) for kernel in kernels]
+    return np.stack(maps, axis=-1)
 
 
 def pool2d(x, size=2, stride=None, mode="max"):
@@ -242,9 +324,11 @@ def pool2d(x, size=2, stride=None, mode="max"):
     _check_int("stride", stride, 1)
     if mode not in POOL_MODES:
         raise ValueError(f"The pooling mode must be one of {POOL_MODES}, got {mode!r}.")
-    windows = _windows(x, (size, size), stride)
-    reduce = np.max if mode == "max" else np.mean
-    return reduce(windows, axis=(-2, -1))
+    summarise = np.max if mode == "max" else np.mean
+    output = np.zeros(_output_shape(x, (size, size), stride))
+    for row, col, patch in sliding_windows(x, (size, size), stride):
+        output[row, col] = summarise(patch)
+    return output
 
 
 def vertical_edge_example():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnlab import config
+from cnnlab import config, convmath
 
 IMAGES_PATH = config.TOY_DIR / "img-x.tsv"
 FILTERS_PATH = config.TOY_DIR / "img-filter.tsv"
@@ -20,11 +20,14 @@ IMAGE_SIZE = 5
 KERNEL_SIZE = 3
 # The images in the order they are stacked in img-x.tsv.
 IMAGE_NAMES = ("cross", "diagonal", "right_diagonal")
-FILTER_NAMES = ("main diagonal", "anti-diagonal")
+# One name per thing, the same for the line, the filter that finds it and the class:
+# "diagonal" is the \ line (top left to bottom right), "right_diagonal" the / line.
+LABELS = {"cross": "cross", "diagonal": "\\ diagonal", "right_diagonal": "/ diagonal"}
+FILTER_NAMES = (LABELS["diagonal"], LABELS["right_diagonal"])
 
 # The classes in the order of the network's outputs (the rows of FC_WEIGHTS).
-# Output 0 follows the main-diagonal filter, output 1 the anti-diagonal one,
-# and output 2, the cross, listens a little (0.6) to both.
+# Output 0 follows the \ filter, output 1 the / filter, and output 2, the
+# cross, listens a little (0.6) to both.
 CLASS_NAMES = ("diagonal", "right_diagonal", "cross")
 FC_WEIGHTS = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.6]])
 FC_WEIGHTS.setflags(write=False)
@@ -65,6 +68,8 @@ class ToyResult:
         logits: Float array of shape (num_classes,), weights @ pooled + bias.
         probabilities: Float array of shape (num_classes,), softmax of the logits.
         predicted: Name of the class with the highest probability.
+        peaks: One (row, col) per filter, counted from 0: where its feature map is largest
+            (the first such cell, row by row), the value max pooling keeps.
     """
 
     image: np.ndarray
@@ -77,6 +82,25 @@ class ToyResult:
     logits: np.ndarray
     probabilities: np.ndarray
     predicted: str
+    peaks: list
+
+    @property
+    def num_windows(self):
+        """How many positions the window takes on the image (the same for every filter)."""
+        return len(self.steps[0])
+
+    def not_yet(self, index, step):
+        """Which cells of filter index's feature map the window has not reached after step positions.
+
+        Args:
+            index: Which filter, from 0.
+            step: How many window positions have been computed, from 0 to num_windows.
+
+        Returns:
+            Bool array of the feature map's shape, True for the cells still to come.
+        """
+        feature_map = self.feature_maps[index]
+        return np.arange(feature_map.size).reshape(feature_map.shape) >= step
 
 
 def _read_stacked(path, block_shape, num_blocks):
@@ -89,7 +113,7 @@ def _read_stacked(path, block_shape, num_blocks):
 
 
 def load_images(path=None):
-    """Load the three 5x5 toy images (cross, diagonal, right diagonal).
+    """Load the three 5x5 toy images (cross, \\ diagonal, / diagonal).
 
     Args:
         path: TSV file with the images stacked as 15 rows of 5 tab-separated
@@ -104,7 +128,7 @@ def load_images(path=None):
 
 
 def load_filters(path=None):
-    """Load the two 3x3 toy filters (main diagonal, anti-diagonal).
+    """Load the two 3x3 toy filters (the \\ diagonal, then the / diagonal).
 
     Args:
         path: TSV file with the filters stacked as 6 rows of 3 tab-separated
@@ -129,8 +153,8 @@ def _as_matrix(values, name):
 def convolve_valid(image, kernel):
     """Slide kernel over image (stride 1, no padding) and record every window.
 
-    As in deep learning libraries this is cross-correlation: the kernel is not
-    flipped. output[i, j] = sum(image[i:i+kh, j:j+kw] * kernel).
+    The sum is convmath.convolve2d, the one convolution of the app; this adds what
+    each window saw and multiplied, for display.
 
     Args:
         image: Array-like of shape (H, W), any real values.
@@ -145,17 +169,11 @@ def convolve_valid(image, kernel):
     kernel = _as_matrix(kernel, "kernel")
     if kernel.shape[0] > image.shape[0] or kernel.shape[1] > image.shape[1]:
         raise ValueError(f"The kernel of shape {kernel.shape} does not fit inside the image of shape {image.shape}.")
-    out_rows = image.shape[0] - kernel.shape[0] + 1
-    out_cols = image.shape[1] - kernel.shape[1] + 1
-    output = np.zeros((out_rows, out_cols))
-    steps = []
-    for row in range(out_rows):
-        for col in range(out_cols):
-            patch = image[row : row + kernel.shape[0], col : col + kernel.shape[1]].copy()
-            products = patch * kernel
-            total = float(products.sum())
-            output[row, col] = total
-            steps.append(WindowStep(row, col, patch, products, total))
+    output = convmath.convolve2d(image, kernel)
+    steps = [
+        WindowStep(row, col, patch.copy(), patch * kernel, float(output[row, col]))
+        for row, col, patch in convmath.sliding_windows(image, kernel.shape)
+    ]
     return output, steps
 
 
@@ -234,6 +252,7 @@ def classify(image, filters=None, weights=None, bias=None):
         logits=logits,
         probabilities=probabilities,
         predicted=CLASS_NAMES[int(np.argmax(probabilities))],
+        peaks=[tuple(int(i) for i in np.unravel_index(np.argmax(m), m.shape)) for m in feature_maps],
     )
 
 

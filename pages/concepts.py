@@ -1,24 +1,23 @@
 """Concepts: the arithmetic of convolution layers, one small interactive example at a time."""
 
-import inspect
-
 import numpy as np
 import streamlit as st
 
 from cnnlab import convmath, toy
-from cnnlab.figures import lessons
+from cnnlab.figures import lessons, style
 from pages import shared  # noqa: F401  (deep links run through app.py's navigation)
 
 POOL_EXAMPLE = np.array([[1, 3, 2, 1], [2, 9, 1, 1], [1, 3, 2, 3], [5, 6, 1, 2]], dtype=float)
-POOL_WINDOWS = [(0, 0, 2, 2), (0, 2, 2, 2), (2, 0, 2, 2), (2, 2, 2, 2)]
-POOL_CELLS = [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]  # Outlined in the same colours as the windows.
+RGB = ["red", "green", "blue"]
+FILTER_NAMES = [f"from filter {k + 1}" for k in range(6)]
+CHART = {"config": style.CHART_CONFIG}
 
 
 def show_code(*functions):
     """An expander printing the source of the cnnlab functions behind a section."""
     with st.expander("Show the code"):
         for function in functions:
-            st.code(inspect.getsource(function))
+            st.code(lessons.code_of(function))
 
 
 def size_calculator():
@@ -32,22 +31,18 @@ def size_calculator():
     p = columns[2].number_input("Padding p", 0, 10, 0, key="calc_p")
     s = columns[3].number_input("Stride s", 1, 8, 1, key="calc_s")
     try:
-        m = convmath.output_size(n, f, p, s)
+        size = convmath.Geometry(n, f, p, s)
     except ValueError as error:
         st.error(f"{error} Use a smaller filter or more padding.")
         return
-    formula, result = st.columns([3, 1], vertical_alignment="center")
-    formula.latex(
-        rf"\left\lfloor \frac{{n + 2p - f}}{{s}} \right\rfloor + 1 = \left\lfloor \frac{{{n} + {2 * p} - {f}}}{{{s}}}"
-        rf"\right\rfloor + 1 = \lfloor {(n + 2 * p - f) / s:g} \rfloor + 1 = {m}"
-    )
-    result.metric("Output size", f"{m} × {m}")
-    if not convmath.fits_exactly(n, f, p, s):
+    st.metric("Output size", f"{size.output} × {size.output}")
+    st.latex(lessons.size_formula(size))
+    if not size.fits:
         st.warning(
-            f"n + 2p − f = {n + 2 * p - f} is not a multiple of the stride {s}: the last window would stick "
-            "out, so it is dropped (that is the ⌊ ⌋). The red cells are never seen by the filter."
+            f"n + 2p − f = {size.travel} is not a multiple of the stride {s}: the last window would stick "
+            "out, so it is dropped (that is the ⌊ ⌋). The purple cells are never seen by the filter."
         )
-    st.plotly_chart(lessons.padding_picture(n, f, p, s), key="calc_picture")
+    st.plotly_chart(lessons.padding_picture(size), key="calc_picture", **CHART)
     st.caption("The first positions of the filter along the top row are outlined; a dashed one is the last position.")
     show_code(convmath.output_size, convmath.fits_exactly)
 
@@ -60,62 +55,68 @@ def padding_and_stride():
     same = st.toggle("Same padding (off = valid padding: no zeros added)", key="pad_same")
     p = convmath.padding_for("same" if same else "valid", f)
     st.markdown(f"**{'Same' if same else 'Valid'} padding** adds p = {p} ring(s) of zeros.")
-    columns = st.columns(3)
-    for s, column in zip((1, 2, 3), columns, strict=True):
-        m = convmath.output_size(n, f, p, s)
-        column.metric(f"Stride {s}", f"{m} × {m}", help=f"⌊({n} + {2 * p} − {f}) / {s}⌋ + 1")
+    sizes = {s: convmath.Geometry(n, f, p, s) for s in (1, 2, 3)}
+    for (s, size), column in zip(sizes.items(), st.columns(3), strict=True):
+        column.metric(f"Stride {s}", f"{size.output} × {size.output}", help=f"⌊({n} + {2 * p} − {f}) / {s}⌋ + 1")
     st.caption(
         "Same padding keeps the size at stride 1. A stride of 2 roughly halves it, a stride of 3 divides it by 3."
     )
-    st.plotly_chart(lessons.padding_picture(n, f, p, 1), key="pad_picture")
+    st.plotly_chart(lessons.padding_picture(sizes[1]), key="pad_picture", **CHART)
     show_code(convmath.padding_for, convmath.same_padding)
 
 
 def volume():
-    """A 6×6×3 input and a bank of 3×3×3 filters: one output channel per filter."""
+    """A 6×6 input in 3 channels and a bank of 3×3×3 filters: one output channel per filter."""
     filters = st.slider("Number of filters", 1, 6, 2, key="vol_filters")
     image, kernels, output = convmath.volume_example(filters)
-    shapes = st.columns(3)
-    shapes[0].metric("Input", " × ".join(str(side) for side in image.shape))
-    shapes[1].metric("Filters", f"{filters} of 3 × 3 × 3")
-    shapes[2].metric("Output", " × ".join(str(side) for side in output.shape))
-    channels = lessons.channel_grids(image, "Input: 3 channels", ["red", "green", "blue"], ("Reds", "Greens", "Blues"))
-    st.plotly_chart(channels, key="vol_input")
-    slices = lessons.channel_grids(kernels[0], "Filter 1: one 3×3 slice per channel", ["red", "green", "blue"], "RdBu")
-    st.plotly_chart(slices, key="vol_kernel")
-    names = [f"from filter {k + 1}" for k in range(filters)]
-    st.plotly_chart(lessons.channel_grids(output, "Output: one channel per filter", names), key="vol_output")
+    rows, cols, channels = image.shape
+    st.markdown(
+        f"**Input**: {rows} × {cols} pixels in {channels} channels. "
+        f"**Filters**: {filters}, each {kernels.shape[1]} × {kernels.shape[2]} in {channels} channels. "
+        f"**Output**: {output.shape[0]} × {output.shape[1]} in {filters} channel{'s' if filters > 1 else ''}, "
+        "one per filter."
+    )
+    figures = {
+        "vol_input": lessons.channel_grids(image, "Input: 3 channels", RGB, "magnitude"),
+        "vol_kernel": lessons.channel_grids(kernels[0], "Filter 1: one slice per channel", RGB),
+        "vol_output": lessons.channel_grids(output, "Output: one channel per filter", FILTER_NAMES[:filters]),
+    }
+    for key, figure in figures.items():
+        st.plotly_chart(figure, key=key, **CHART)
     st.caption("Each output number adds 27 products: 3 × 3 pixels in each of the 3 channels.")
     show_code(convmath.volume_example, convmath.convolve_volume)
 
 
 def parameters():
-    """Parameter counts of a conv layer and a dense layer on a 28 × 28 image."""
+    """Parameter counts of a conv layer and a dense layer on a 28 × 28 image, both with their biases."""
     columns = st.columns(3)
     filters = columns[0].number_input("Number of filters", 1, 256, 32, key="par_filters")
     kernel = columns[1].number_input("Kernel size", 1, 11, 3, key="par_kernel")
     units = columns[2].number_input("Dense units", 1, 1024, 128, key="par_units")
-    conv = convmath.conv_params(kernel, 1, filters)
-    dense = convmath.dense_params(28 * 28, units, bias=False)
+    conv, dense = convmath.conv_params(kernel, 1, filters), convmath.dense_params(28 * 28, units)
     left, right = st.columns(2)
-    left.metric("Conv layer parameters", f"{conv:,}", help=f"{filters} × ({kernel}×{kernel}×1 weights + 1 bias)")
-    right.metric("Dense layer weights", f"{dense:,}", help=f"784 × {units}, plus {units} biases")
-    chart = lessons.params_bars([f"conv: {filters} filters {kernel}×{kernel}", f"dense: 784 → {units}"], [conv, dense])
-    st.plotly_chart(chart, key="par_chart")
+    left.metric("Conv layer parameters", f"{conv:,}")
+    left.markdown(f"{filters} filters × ({kernel} × {kernel} weights + 1 bias)")
+    right.metric("Dense layer parameters", f"{dense:,}")
+    right.markdown(f"{units:,} units × (784 weights + 1 bias)")
+    st.caption("Both counts include the biases: one per filter, one per unit. 784 = 28 × 28 pixels in one row.")
+    chart = lessons.params_bars([f"conv: {filters} filters", f"dense: {units:,} units"], [conv, dense])
+    st.plotly_chart(chart, key="par_chart", **CHART)
     st.caption("A filter is reused at every position of the image, so its few weights do a lot of work.")
     show_code(convmath.conv_params, convmath.dense_params)
 
 
 def pooling():
-    """Max and average pooling of a 4 × 4 matrix with 2 × 2 windows."""
-    figures = [
-        lessons.number_grid(POOL_EXAMPLE, "Input 4 × 4", POOL_WINDOWS),
-        lessons.number_grid(convmath.pool2d(POOL_EXAMPLE, 2, mode="max"), "Max pooling", POOL_CELLS, zmax=9),
-        lessons.number_grid(convmath.pool2d(POOL_EXAMPLE, 2, mode="average"), "Average pooling", POOL_CELLS, zmax=9),
-    ]
-    for number, (column, figure) in enumerate(zip(st.columns(3), figures, strict=True)):
-        column.plotly_chart(figure, key=f"pool_{number}")
-    st.caption("Each coloured 2 × 2 window gives one number: its biggest value, or its mean. Pooling learns nothing.")
+    """Max and average pooling of a 4 × 4 matrix with 2 × 2 windows, the input beside its two summaries."""
+    windows, cells = convmath.pool_windows(POOL_EXAMPLE.shape, 2)  # Window k gives output cell k: same colour.
+    limit = POOL_EXAMPLE.max()
+    left, right = st.columns(2)
+    left.plotly_chart(lessons.number_grid(POOL_EXAMPLE, "Input 4 × 4", windows, limit=limit), key="pool_0", **CHART)
+    for number, mode in enumerate(convmath.POOL_MODES, start=1):
+        pooled = convmath.pool2d(POOL_EXAMPLE, 2, mode=mode)
+        grid = lessons.number_grid(pooled, f"{mode.capitalize()} pooling", cells, limit=limit, cell_size=60)
+        right.plotly_chart(grid, key=f"pool_{number}", **CHART)
+    st.caption("Each outlined 2 × 2 window gives one number: its biggest value, or its mean. Pooling learns nothing.")
     show_code(convmath.pool2d)
 
 
@@ -123,13 +124,16 @@ def edge_detector():
     """The vertical-edge filter on a 6 × 6 image, bright on the left."""
     image, kernel, output = convmath.vertical_edge_example()
     figures = [
-        lessons.number_grid(image, "Image 6 × 6", (0, 0, 3, 3), "Greys_r"),
-        lessons.number_grid(kernel, "Filter 3 × 3", None, "RdBu", -1, 1),
-        lessons.number_grid(output, "Output 4 × 4", (0, 0, 1, 1), "Greys_r"),
+        lessons.number_grid(image, "Image 6 × 6", (0, 0, 3, 3), scale="magnitude", cell_size=50),
+        lessons.number_grid(kernel, "Filter 3 × 3"),
+        lessons.number_grid(output, "Output 4 × 4", (0, 0, 1, 1), cell_size=50),
     ]
-    for number, (column, figure) in enumerate(zip(st.columns(3), figures, strict=True)):
-        column.plotly_chart(figure, key=f"edge_{number}")
-    st.caption("Where the bright side meets the dark side, the output is 30: the filter has found a vertical edge.")
+    columns = [*st.columns([2, 1]), *st.columns([2, 1], vertical_alignment="center")]
+    for number, (column, figure) in enumerate(zip(columns, figures, strict=False)):
+        column.plotly_chart(figure, key=f"edge_{number}", **CHART)
+    columns[3].caption(
+        "Where the bright side meets the dark side, the output is 30: the filter has found a vertical edge."
+    )
     show_code(convmath.vertical_edge_example, convmath.convolve2d)
 
 
@@ -137,26 +141,28 @@ def smoothing():
     """A noisy sine wave smoothed by a moving average, a 1-D convolution."""
     window = st.slider("Window size (number of points averaged)", 1, 100, 10, key="smooth_window")
     x, noisy, smoothed = toy.smooth_signal(window=window)
-    st.plotly_chart(lessons.signal_plot(x, noisy, smoothed, window), key="smooth_chart")
+    st.plotly_chart(lessons.signal_plot(x, noisy, smoothed, window), key="smooth_chart", **CHART)
     st.caption("Each smoothed point is the mean of its neighbours: a 1-D filter of equal weights 1/window.")
     show_code(toy.smooth_signal)
 
 
+# Short tab names, so all seven fit side by side in a 560 px column.
 SECTIONS = {
-    "Output size": size_calculator,
-    "Padding & stride": padding_and_stride,
+    "Sizes": size_calculator,
+    "Padding": padding_and_stride,
     "Volumes": volume,
     "Parameters": parameters,
     "Pooling": pooling,
-    "Edge detector": edge_detector,
-    "1-D smoothing": smoothing,
+    "Edges": edge_detector,
+    "Smoothing": smoothing,
 }
 
 
 def main():
-    """Title, then one tab per section."""
+    """Title, the colour language, then one tab per section."""
     st.title("Concepts")
     st.markdown("The arithmetic behind a convolution layer. Change the numbers and watch the sizes and counts follow.")
+    st.caption(f"{style.SIGNED_WORDS} {style.MAGNITUDE_WORDS}")
     for tab, section in zip(st.tabs(list(SECTIONS)), SECTIONS.values(), strict=True):
         with tab:
             section()

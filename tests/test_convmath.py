@@ -150,3 +150,72 @@ def test_volume_example_gives_one_output_channel_per_filter():
         convmath.volume_example(9)
     with pytest.raises(ValueError):
         convmath.volume_example(0)
+
+
+@pytest.mark.parametrize("n, f, p, s", [(28, 3, 0, 1), (6, 3, 0, 2), (7, 3, 0, 2), (4, 3, 1, 1), (28, 5, 2, 3)])
+def test_geometry_agrees_with_the_functions(n, f, p, s):
+    size = convmath.Geometry(n, f, p, s)
+    assert size.padded == n + 2 * p
+    assert size.travel == n + 2 * p - f
+    assert size.output == convmath.output_size(n, f, p, s)
+    assert size.fits == convmath.fits_exactly(n, f, p, s)
+
+
+def test_geometry_rejects_a_filter_that_does_not_fit():
+    with pytest.raises(ValueError, match="does not fit"):
+        convmath.Geometry(3, 5)
+    with pytest.raises(ValueError, match="stride"):
+        convmath.Geometry(6, 3, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "n, f, p, s, size, never_covered",
+    [(6, 3, 0, 1, 6, 0), (6, 3, 0, 2, 6, 11), (4, 3, 1, 1, 6, 0), (7, 3, 0, 2, 7, 0)],
+)
+def test_geometry_cells_mark_padding_input_and_dropped_cells(n, f, p, s, size, never_covered):
+    cells = convmath.Geometry(n, f, p, s).cells()
+    assert cells.shape == (size, size)
+    assert np.sum(cells == 0) == size * size - n * n
+    assert np.sum(cells == 2) == never_covered
+
+
+def test_geometry_cells_ring_of_zeros():
+    cells = convmath.Geometry(4, 3, 1, 1).cells()
+    assert (cells[0] == 0).all() and (cells[-1] == 0).all() and (cells[:, 0] == 0).all()
+    assert (cells[1:-1, 1:-1] == 1).all()
+
+
+def test_pool_windows_pair_each_window_with_its_output_cell():
+    windows, cells = convmath.pool_windows((4, 4), 2)
+    assert windows == [(0, 0, 2, 2), (0, 2, 2, 2), (2, 0, 2, 2), (2, 2, 2, 2)]
+    assert cells == [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]
+    x = np.arange(16.0).reshape(4, 4)
+    pooled = convmath.pool2d(x, 2)
+    for (row, col, height, width), (out_row, out_col, _, _) in zip(windows, cells, strict=True):
+        assert pooled[out_row, out_col] == x[row : row + height, col : col + width].max()
+
+
+def test_sliding_windows_visit_row_by_row_with_the_stride():
+    image = np.arange(25.0).reshape(5, 5)
+    places = [(row, col) for row, col, _ in convmath.sliding_windows(image, (3, 3), stride=2)]
+    assert places == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    *_, (_, _, last) = convmath.sliding_windows(image, (3, 3), stride=2)
+    np.testing.assert_array_equal(last, image[2:5, 2:5])
+
+
+@pytest.mark.parametrize("filters, kernel, channels", [(32, 3, 1), (64, 3, 32), (6, 5, 3), (1, 1, 1)])
+def test_conv_count_with_biases_equals_keras(filters, kernel, channels):
+    from keras import layers
+
+    layer = layers.Conv2D(filters, kernel)
+    layer.build((None, 28, 28, channels))
+    assert convmath.conv_params(kernel, channels, filters) == layer.count_params()
+
+
+@pytest.mark.parametrize("inputs, units", [(784, 128), (784, 10), (1600, 1)])
+def test_dense_count_with_biases_equals_keras(inputs, units):
+    from keras import layers
+
+    layer = layers.Dense(units)
+    layer.build((None, inputs))
+    assert convmath.dense_params(inputs, units) == layer.count_params()

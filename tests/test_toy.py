@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnlab import config, toy
+from cnnlab import config, convmath, toy
 
 EYE = np.eye(5)
 ANTI = np.fliplr(np.eye(5))
@@ -197,3 +197,39 @@ def test_smooth_signal_rejects_bad_arguments():
         toy.smooth_signal(num_points=5, window=6)
     with pytest.raises(ValueError):
         toy.smooth_signal(noise=-1.0)
+
+
+def test_one_name_per_thing():
+    # The filter that finds a line, the line and the class carry the same name.
+    assert toy.FILTER_NAMES == (toy.LABELS["diagonal"], toy.LABELS["right_diagonal"])
+    assert set(toy.LABELS) == set(toy.CLASS_NAMES) == set(toy.IMAGE_NAMES)
+    assert toy.LABELS["diagonal"].startswith("\\") and toy.LABELS["right_diagonal"].startswith("/")
+    words = " ".join(toy.LABELS.values()).lower()
+    for other_name in ("main", "anti", "right", "left"):
+        assert other_name not in words
+
+
+def test_peaks_are_where_each_map_is_largest(images):
+    result = toy.classify(images["cross"])
+    assert result.peaks == [(0, 0), (0, 2)]
+    for feature_map, (row, col), pooled in zip(result.feature_maps, result.peaks, result.pooled, strict=True):
+        assert feature_map[row, col] == feature_map.max() == pooled
+    edited = images["diagonal"].copy()
+    edited[:] = 0
+    edited[3:5, 3:5] = 1
+    assert toy.classify(edited).peaks[0] == (2, 2)
+
+
+def test_not_yet_hides_the_cells_after_the_current_window(images):
+    result = toy.classify(images["cross"])
+    assert result.num_windows == 9
+    np.testing.assert_array_equal(result.not_yet(0, 4), [[False] * 3, [False, True, True], [True] * 3])
+    assert not result.not_yet(1, result.num_windows).any()
+    assert result.not_yet(1, 0).all()
+
+
+def test_the_toy_convolution_is_the_convmath_one(images):
+    kernel = toy.load_filters()[1]
+    output, steps = toy.convolve_valid(images["cross"], kernel)
+    np.testing.assert_array_equal(output, convmath.convolve2d(images["cross"], kernel))
+    assert [step.total for step in steps] == list(output.ravel())
