@@ -326,3 +326,46 @@ def written(units: int, digits: int = DIGITS) -> str:
     sign = "−" if units < 0 else ""
     whole, part = divmod(abs(int(units)), 10**digits)
     return f"{sign}{whole:,}.{part:0{digits}d}" if digits else f"{sign}{whole:,}"
+
+
+@dataclass(frozen=True, eq=False)
+class ShownConv:
+    """A convolution cell's sum as the page writes it: integers in units of 10**-digits that add up exactly.
+
+    Attributes:
+        products: int64 (kh, kw, in_channels), each product as written.
+        channel_sums: int64 (in_channels,), each channel's products added (as written).
+        total: int, the channel sums added.
+        bias: int, the bias as written.
+        value: int, total + bias: the stored number, rounded.
+        digits: decimals written.
+    """
+
+    products: np.ndarray
+    channel_sums: np.ndarray
+    total: int
+    bias: int
+    value: int
+    digits: int
+
+
+def shown_conv(cell: CellArithmetic, stored: float, digits: int = DIGITS) -> ShownConv:
+    """Round a convolution cell's arithmetic so every sum on screen adds up and ends at the stored value.
+
+    Args:
+        cell: a CellArithmetic.
+        stored: the number the network stored in that cell.
+        digits: decimals to write.
+
+    Returns:
+        A ShownConv; every written number is within one unit of the last digit of the true one.
+    """
+    scale = 10**digits
+    value, bias = int(round(stored * scale)), int(round(cell.bias * scale))
+    total = value - bias
+    channel_sums = shown_parts(cell.channel_sums, total / scale, digits)
+    products = np.stack(
+        [shown_parts(cell.products[..., c], channel_sums[c] / scale, digits) for c in range(len(channel_sums))],
+        axis=-1,
+    ).reshape(cell.products.shape)
+    return ShownConv(products, channel_sums, total, bias, value, digits)

@@ -127,7 +127,7 @@ def _plot_entries(index: int, domain: tuple, title: str, size: tuple[int, int]) 
     return x_axis, y_axis, label, frame
 
 
-def _grid_layout(count: int, columns: int, titles: list[str], size: tuple[int, int], gap: float = 0.012) -> dict:
+def grid_layout(count: int, columns: int, titles: list[str], size: tuple[int, int], gap: float = 0.012) -> dict:
     """Layout entries placing `count` square plots of size (rows, cols) in rows of `columns`, framed and titled."""
     rows = -(-count // columns)
     width = (1 - gap * (columns - 1)) / columns
@@ -164,7 +164,7 @@ def _heatmap_grid(stack, titles, columns, coloraxis, hover, numbers=None, cell_p
         )
         for index in range(count)
     ]
-    layout = _grid_layout(count, columns, titles, stack.shape[:2])
+    layout = grid_layout(count, columns, titles, stack.shape[:2])
     layout.update(coloraxis=coloraxis, height=rows * cell_pixels + 70, margin=dict(l=10, r=10, t=50, b=10))
     return go.Figure(data=traces, layout=layout)
 
@@ -304,7 +304,7 @@ def arithmetic_grids(patch, kernel, products, titles=("input patch", "× kernel"
         A go.Figure with three heatmaps whose z are patch, kernel and products.
     """
     grids = [np.asarray(grid, np.float32) for grid in (patch, kernel, products)]
-    layout = _grid_layout(3, 3, list(titles), grids[0].shape[:2], gap=0.06)
+    layout = grid_layout(3, 3, list(titles), grids[0].shape[:2], gap=0.06)
     traces = []
     for index, grid in enumerate(grids):
         limit = _symmetric_limit(grid)

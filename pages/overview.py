@@ -1,0 +1,98 @@
+"""The whole network: every layer side by side for the current input; click any number to see how it was made."""
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from cnnlab import preprocess, reading
+from cnnlab.figures import overview, style
+from pages import cell_detail, shared
+
+SELECTION = 6
+CANVAS = {"stroke_width": 14, "stroke_color": "#FFFFFF", "background_color": "#000000", "width": 196, "height": 196}
+DRAWING = "your drawing"
+CELL_KEY = "overview_cell"
+
+
+def read(model_key: str, image):
+    """The reading of the current input by a model, or None after saying why the model is unavailable."""
+    extractor = shared.get_extractor(model_key)
+    return None if extractor is None else reading.read(extractor, image, shared.class_names(model_key))
+
+
+def small_canvas() -> None:
+    """A small canvas: each stroke makes the drawing the current input, so every column follows it."""
+    result = st_canvas(**CANVAS, return_image_data=True, key="overview_canvas")
+    content = result.image_bytes
+    if content is None or content == st.session_state.get("overview_canvas_seen"):
+        return
+    st.session_state["overview_canvas_seen"] = content
+    steps = preprocess.preprocess_steps(result.image_data)
+    if steps is not None:
+        shared.set_input(steps.centred, steps, DRAWING)
+        st.session_state.pop(CELL_KEY, None)
+
+
+def controls(model_key: str) -> tuple[str | None, bool, bool]:
+    """The second model to compare with, whether to show every map, and whether the strongest maps come first."""
+    others = [key for key in shared.model_options() if key != model_key]
+    compare = st.selectbox("Compare with", [None, *others], key="overview_compare", format_func=compare_label)
+    show_all = st.toggle("Show every map", key="overview_all")
+    strongest = st.toggle("Strongest maps first", value=True, key="overview_strongest")
+    return compare, show_all, strongest
+
+
+def compare_label(key) -> str:
+    return "no second model" if key is None else shared.label_of(key)
+
+
+def network(model_key: str, seen, show_all: bool, strongest: bool) -> None:
+    """One model's overview figure; a click on a number remembers that cell and shows how it was made."""
+    name, probability = seen.prediction
+    st.markdown(f"**{shared.label_of(model_key)}** says **{name}** ({probability:.1%} sure).")
+    figure = overview.overview_figure(seen, overview.shown_channels(seen, None if show_all else SELECTION, strongest))
+    version = st.session_state.get("overview_version", 0)
+    key = f"overview_chart_{model_key}_{show_all}_{strongest}_{version}"
+    event = st.plotly_chart(figure, on_select="rerun", selection_mode="points", key=key, config=style.CHART_CONFIG)
+    picked = overview.picked_cell(seen, event.selection.get("points", []) if event else [])
+    if picked is not None:
+        st.session_state[CELL_KEY] = (model_key, *picked)
+        st.rerun(scope="fragment")
+
+
+def back() -> None:
+    st.session_state.pop(CELL_KEY, None)
+    st.session_state["overview_version"] = st.session_state.get("overview_version", 0) + 1
+
+
+@st.fragment
+def whole_network(model_key: str) -> None:
+    """Canvas, controls and the columns of every layer: a stroke reruns only this part."""
+    left, right = st.columns([1, 2], gap="medium")
+    with left:
+        st.markdown("Draw here, and every column follows:")
+        small_canvas()
+    with right:
+        compare, show_all, strongest = controls(model_key)
+        image, label = shared.current_input()
+        st.markdown(f"Input: {label}." if image is not None else "Draw a digit to start.")
+    if image is None:
+        return
+    keys = [model_key] if compare is None else [model_key, compare]
+    readings = {key: read(key, image) for key in keys}
+    chosen = st.session_state.get(CELL_KEY)
+    if chosen is not None and chosen[0] in readings and readings[chosen[0]] is not None:
+        st.button("← Back to the whole network", on_click=back, key="overview_back", type="primary")
+        cell_detail.show(readings[chosen[0]], chosen[1], chosen[2])
+        return
+    st.caption(f"{style.SIGNED_WORDS} {style.MAGNITUDE_WORDS} Click any small square or bar to see how it was made.")
+    for key, seen in readings.items():
+        if seen is not None:
+            network(key, seen, show_all, strongest)
+
+
+st.title("The whole network", anchor=False)
+st.markdown(
+    "Every layer of the network side by side, from the picture on the left to the ten probabilities on the "
+    "right. Each column is one layer; each small square is one map, or a grid of numbers for a flat layer."
+)
+whole_network(shared.choose_model())
