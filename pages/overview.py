@@ -3,8 +3,8 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from cnnlab import preprocess, reading
-from cnnlab.figures import overview, style
+from cnnlab import geometry, preprocess, reading
+from cnnlab.figures import animation, overview, style
 from pages import cell_detail, shared
 
 SELECTION = 6
@@ -59,6 +59,20 @@ def network(model_key: str, seen, show_all: bool, strongest: bool) -> None:
         st.rerun(scope="fragment")
 
 
+def sliding_filter(seen) -> None:
+    """The first convolution's kernel sliding over the input, played in the browser."""
+    first = next((info for info in seen.layers if info.kind == "conv"), None)
+    if first is None or not st.toggle("Watch the first filter slide over the picture", key="overview_slide"):
+        return
+    filters = seen.channel_order(first.name, strongest_first=True)
+    channel = st.selectbox("Filter (the strongest answer first)", filters, key="overview_slide_filter")
+    layer = seen.model.get_layer(first.name)
+    span, _, pad = geometry.window(layer, 0)
+    title = f"{first.name}, filter {channel}: its {span}×{span} window, one step per cell"
+    figure = animation.kernel_animation(seen.image, seen.outputs[first.name][:, :, channel], span, pad, title)
+    st.plotly_chart(figure, key="overview_slide_chart", config=style.CHART_CONFIG)
+
+
 def back() -> None:
     st.session_state.pop(CELL_KEY, None)
     st.session_state["overview_version"] = st.session_state.get("overview_version", 0) + 1
@@ -88,6 +102,8 @@ def whole_network(model_key: str) -> None:
     for key, seen in readings.items():
         if seen is not None:
             network(key, seen, show_all, strongest)
+    if readings[model_key] is not None:
+        sliding_filter(readings[model_key])
 
 
 st.title("The whole network", anchor=False)
