@@ -17,24 +17,23 @@ def place_words(position: tuple) -> str:
     return f"number #{position[0]:,}"
 
 
-def where_it_looks(seen, layer: str, position: tuple) -> None:
-    """The receptive field on the input and the window read in the layer before, side by side."""
+def where_it_looks(seen, layer: str, position: tuple, source_map: int, mark=None) -> None:
+    """The receptive field on the input and the window read in one map of the layer before, side by side."""
     if len(position) != 3:
         st.markdown("A flat layer's number reads every number of the layer before it, so it sees the whole picture.")
         return
-    row, col, channel = position
+    row, col, _ = position
     previous = geometry.previous_layer(seen.model, layer)
     field = geometry.receptive_field(seen.model, layer, row, col)
     top, left, bottom, right = field
-    title = f"It sees input rows {top}–{bottom - 1}, columns {left}–{right - 1}"
     first, second = st.columns(2)
-    first.plotly_chart(figures.window_figure(seen.image, field, title, True), config=style.CHART_CONFIG)
+    first.markdown(f"**It sees input rows {top}–{bottom - 1}, columns {left}–{right - 1}**")
+    first.plotly_chart(figures.window_figure(seen.image, field, "", True), config=style.CHART_CONFIG)
     if previous != "input":
         box = geometry.cells_read(seen.model, layer, row, col, back_to=previous)
-        source = channel if seen.layer(layer).kind != "conv" else None
-        shown = seen.outputs[previous][:, :, source if source is not None else 0]
-        title = f"It reads this window of {previous}" + ("" if source is not None else " (map 0 of all)")
-        second.plotly_chart(figures.window_figure(shown, box, title, False), config=style.CHART_CONFIG)
+        second.markdown(f"**It reads this window of {previous}, map {source_map}**")
+        shown = seen.outputs[previous][:, :, source_map]
+        second.plotly_chart(figures.window_figure(shown, box, "", False, mark), config=style.CHART_CONFIG)
 
 
 def conv(seen, layer: str, position: tuple) -> None:
@@ -48,6 +47,7 @@ def conv(seen, layer: str, position: tuple) -> None:
     pick = 0
     if inputs > 1:
         pick = st.selectbox(f"Map of {cell.input_layer} to look at", range(inputs), index=strongest, key="cell_pick")
+    where_it_looks(seen, layer, position, pick)
     patch, kernel = cell.patch[..., pick], cell.kernel[..., pick]
     texts = [
         figures.written_grid(patch),
@@ -66,16 +66,19 @@ def conv(seen, layer: str, position: tuple) -> None:
 
 def pool(seen, layer: str, position: tuple) -> None:
     explained = seen.explain(layer, position)
-    numbers = ", ".join(written(int(round(value * 1e4))) for value in explained.window.ravel())
+    where_it_looks(seen, layer, position, position[2], explained.winner)
+    numbers = ", ".join(figures.number(value) for value in explained.window.ravel())
     count, source = explained.window.size, explained.input_layer
     st.markdown(f"Max pooling keeps the largest of the {count} numbers in its window of {source}:")
-    st.markdown(f"max({numbers}) = **{written(int(round(explained.value * 1e4)))}**")
+    st.markdown(f"max({numbers}) = **{figures.number(explained.value)}**")
     show_code(arithmetic.pool_arithmetic)
 
 
 def passed(seen, layer: str, position: tuple) -> None:
     explained = seen.explain(layer, position)
-    before, value = written(int(round(explained.before * 1e4))), written(int(round(explained.value * 1e4)))
+    if len(position) == 3:
+        where_it_looks(seen, layer, position, position[2])
+    before, value = figures.number(explained.before), figures.number(explained.value)
     source = place_words(explained.source)
     if explained.function == "identity":
         st.markdown(f"This is the number at {source} of {explained.input_layer}, passed on as it is: **{value}**.")
@@ -87,12 +90,13 @@ def passed(seen, layer: str, position: tuple) -> None:
 
 def dense(seen, layer: str, position: tuple) -> None:
     explained = seen.explain(layer, position)
+    where_it_looks(seen, layer, position, 0)
     table, before = figures.dense_rows(explained)
     st.markdown(
         f"Each of the {explained.inputs.size:,} numbers of {explained.input_layer} times its weight, the largest first:"
     )
     st.markdown(table)
-    value = written(int(round(explained.value * 1e4)))
+    value = figures.number(explained.value)
     if explained.function == "softmax":
         softmax = arithmetic.softmax_arithmetic(seen.model, seen.outputs, layer)
         name = seen.class_names[position[0]]
@@ -115,6 +119,5 @@ def show(seen, layer: str, position: tuple) -> None:
     """Where one number looks and how it was computed, for any layer kind."""
     info = seen.layer(layer)
     value = float(seen.outputs[layer][position])
-    st.subheader(f"{layer}, {place_words(position)}: {written(int(round(value * 1e4)))}", anchor=False)
-    where_it_looks(seen, layer, position)
+    st.subheader(f"{layer}, {place_words(position)}: {figures.number(value)}", anchor=False)
     KINDS.get(info.kind, passed)(seen, layer, position)

@@ -17,6 +17,11 @@ FUNCTION_WORDS = {"relu": "ReLU: max(0, x)", "tanh": "tanh(x)", "identity": "the
 TOP_CONTRIBUTIONS = 8
 
 
+def number(value: float, digits: int = arithmetic.DIGITS) -> str:
+    """A float written with `digits` decimals, thousands separators and a true minus sign."""
+    return written(int(round(float(value) * 10**digits)), digits)
+
+
 def _signed(values) -> dict:
     """Heatmap colour settings for signed numbers: blue below 0, white at 0, red above, symmetric."""
     low, high = style.signed_range(values)
@@ -132,7 +137,9 @@ def dense_rows(explained: arithmetic.DenseArithmetic, digits: int = arithmetic.D
     units = arithmetic.shown_parts(parts, (before - bias) / 10**digits, digits)
     rows = ["| input number | × weight | = product |", "|---:|---:|---:|"]
     for index, unit in zip(top, units, strict=False):
-        rows.append(f"| #{index:,}: {explained.inputs[index]:.4f} | {explained.weights[index]:.4f} | {written(unit)} |")
+        rows.append(
+            f"| #{index:,}: {number(explained.inputs[index])} | {number(explained.weights[index])} | {written(unit)} |"
+        )
     rows.append(f"| the other {len(rest):,} products together | | {written(units[-1])} |")
     rows.append(f"| bias | | {written(bias)} |")
     rows.append(f"| **sum** | | **{written(before)}** |")
@@ -145,7 +152,7 @@ def softmax_rows(softmax: arithmetic.SoftmaxArithmetic, class_names, chosen: int
     rows = ["| class | score | e^(score − largest) | ÷ sum = probability |", "|---|---:|---:|---:|"]
     for index, name in enumerate(class_names):
         bold = "**" if index == chosen else ""
-        row = f"| {bold}{name}{bold} | {softmax.scores[index]:.4f} | {written(exponentials[index], digits)} |"
-        rows.append(f"{row} {bold}{softmax.probabilities[index]:.6f}{bold} |")
+        row = f"| {bold}{name}{bold} | {number(softmax.scores[index])} | {written(exponentials[index], digits)} |"
+        rows.append(f"{row} {bold}{number(softmax.probabilities[index], digits)}{bold} |")
     rows.append(f"| **sum** | | **{written(int(exponentials.sum()), digits)}** | |")
     return "\n".join(rows)
