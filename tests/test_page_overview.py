@@ -167,4 +167,6 @@ def test_picked_cell_reads_the_click(shipped):
     assert overview.picked_cell(shipped, [{"customdata": [column, 3, 4, 9, 0.5]}]) == ("conv_2", (3, 4, 9))
     dense = [info.name for info in shipped.layers].index("dense_1")
     assert overview.picked_cell(shipped, [{"customdata": [dense, 17, 0, -1, 0.1]}]) == ("dense_1", (17,))
+    typed_row = {"0": column, "1": 3, "2": 4, "3": 9, "4": 0.5}
+    assert overview.picked_cell(shipped, [{"customdata": typed_row}]) == ("conv_2", (3, 4, 9))
     assert overview.picked_cell(shipped, [{"x": 1}]) is None

@@ -65,8 +65,7 @@ def _targets(grid: np.ndarray, column: int, channel: int, axes: tuple[str, str],
         ints = [np.full_like(units, column), units, units * 0, units * 0 - 1]
     else:
         ints = [np.full_like(rows, column), rows, cols, np.full_like(rows, channel)]
-    # A plain list: plotly.py would send an array as a typed array, which reaches a click as a dict.
-    customdata = np.stack([*ints, np.round(grid[rows, cols], 4)], axis=1).tolist()
+    customdata = np.stack([*ints, np.round(grid[rows, cols], 4)], axis=1)
     marker = {"symbol": "square", "size": 6, "color": "rgba(0,0,0,0)"}
     return go.Scatter(
         x=cols, y=rows, mode="markers", marker=marker, customdata=customdata, xaxis=axes[0], yaxis=axes[1],
@@ -221,6 +220,8 @@ def picked_cell(reading, points) -> tuple[str, tuple] | None:
     """
     for point in points:
         data = point.get("customdata")
+        if isinstance(data, dict):  # a row of a typed array reaches Python as {"0": ..., "1": ...}
+            data = [data.get(str(index)) for index in range(len(data))]
         if data is None or len(data) < 4 or not 0 <= int(data[0]) < len(reading.layers):
             continue
         info = reading.layers[int(data[0])]
