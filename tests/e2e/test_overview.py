@@ -85,7 +85,7 @@ def test_a_click_on_a_conv_2_cell_shows_its_receptive_field_and_a_sum_that_match
     heading = overview.get_by_text(re.compile(r"^conv_2, row 5, column 6, map \d+"))
     heading.wait_for(timeout=60_000)
     wait_until_idle(overview)
-    assert f"map {stored[3]}:" in heading.inner_text()
+    assert f"map {int(stored[3])}:" in heading.inner_text()
     assert overview.get_by_text(re.compile(r"It sees input rows \d+–\d+, columns \d+–\d+")).count() == 1
     final = overview.get_by_text(re.compile(r"^Σ of the 288 products")).inner_text()
     total, bias, value = (number(text) for text in re.findall(rf"\(?({NUMBER})\)?", final))
