@@ -1,15 +1,12 @@
 """The whole network: every layer side by side for the current input; click any number to see how it was made."""
 
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
-from cnnlab import geometry, preprocess, reading
+from cnnlab import geometry, reading
 from cnnlab.figures import animation, overview, style
-from pages import cell_detail, shared
+from pages import cell_detail, drawing, shared
 
 SELECTION = 6
-CANVAS = {"stroke_width": 14, "stroke_color": "#FFFFFF", "background_color": "#000000", "width": 196, "height": 196}
-DRAWING = "your drawing"
 CELL_KEY = "overview_cell"
 
 
@@ -17,19 +14,6 @@ def read(model_key: str, image):
     """The reading of the current input by a model, or None after saying why the model is unavailable."""
     extractor = shared.get_extractor(model_key)
     return None if extractor is None else reading.read(extractor, image, shared.class_names(model_key))
-
-
-def small_canvas() -> None:
-    """A small canvas: each stroke makes the drawing the current input, so every column follows it."""
-    result = st_canvas(**CANVAS, return_image_data=True, key="overview_canvas")
-    content = result.image_bytes
-    if content is None or content == st.session_state.get("overview_canvas_seen"):
-        return
-    st.session_state["overview_canvas_seen"] = content
-    steps = preprocess.preprocess_steps(result.image_data)
-    if steps is not None:
-        shared.set_input(steps.centred, steps, DRAWING)
-        st.session_state.pop(CELL_KEY, None)
 
 
 def controls(model_key: str) -> tuple[str | None, bool, bool]:
@@ -81,10 +65,10 @@ def back() -> None:
 @st.fragment
 def whole_network(model_key: str) -> None:
     """Canvas, controls and the columns of every layer: a stroke reruns only this part."""
-    left, right = st.columns([1, 2], gap="medium")
+    left, right = st.columns([1.6, 1], gap="small")
     with left:
-        st.markdown("Draw here, and every column follows:")
-        small_canvas()
+        # The Draw page's canvas and drawing ("draw" prefix): one drawing for the whole app.
+        drawing.canvas("draw")
     with right:
         compare, show_all, strongest = controls(model_key)
         image, label = shared.current_input()
