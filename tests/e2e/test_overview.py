@@ -36,7 +36,7 @@ CELL_POSITION = """([column, row, col]) => {
 }"""
 INPUT_PIXELS = """() => {
   const chart = document.querySelector("[data-testid='stPlotlyChart'] .js-plotly-plot");
-  return JSON.stringify(chart._fullData[0].z);
+  return chart && chart._fullData ? JSON.stringify(chart._fullData[0].z) : null;
 }"""
 
 
@@ -111,7 +111,8 @@ def test_the_sliding_filter_plays_to_the_end_in_the_browser(overview):
 def test_a_stroke_on_the_overview_canvas_updates_every_column(overview):
     before = overview.evaluate(INPUT_PIXELS)
     draw(overview, [line(0.3, 0.55, 0.75, 0.55)])
-    overview.wait_for_function(f"() => ({INPUT_PIXELS})() !== {before!r}", timeout=60_000)
+    changed = f"() => {{ const now = ({INPUT_PIXELS})(); return now !== null && now !== {before!r}; }}"
+    overview.wait_for_function(changed, timeout=60_000)
     wait_until_idle(overview)
     assert_no_exception(overview)
     assert layer_labels(overview) == LAYERS
