@@ -5,8 +5,9 @@ import inspect
 import numpy as np
 import streamlit as st
 
-from cnnlab import activations, data
-from cnnlab.figures import draw, network
+from cnnlab import activations, arithmetic, data
+from cnnlab.figures import cell as cell_figures
+from cnnlab.figures import draw, network, style
 from pages import shared
 
 TABS = ["Feature maps", "Dense layers and answer", "Kernels", "One number, step by step", "Which pixels mattered"]
@@ -29,9 +30,18 @@ def show_code(*functions) -> None:
 
 
 def keep_in_range(key: str, highest: int, fallback: int = 0) -> None:
-    """Put a remembered slider value that is above highest back to fallback, before the slider is drawn."""
-    if st.session_state.get(key, 0) > highest:
-        st.session_state[key] = fallback
+    """Give a slider the value last chosen for it if that still fits (else fallback), before it is drawn.
+
+    A slider whose range changes is a new widget to Streamlit and would start again from its
+    default, so the last choice is kept under a key of its own ("<key>_kept").
+    """
+    kept = st.session_state.get(f"{key}_kept", st.session_state.get(key, fallback))
+    st.session_state[key] = kept if 0 <= kept <= highest else fallback
+
+
+def remember(key: str) -> None:
+    """Keep a slider's current value for the next time its range changes."""
+    st.session_state[f"{key}_kept"] = st.session_state[key]
 
 
 def offer_sample(model_key: str) -> None:
@@ -49,18 +59,31 @@ def maps_section(model, maps) -> None:
     st.markdown(f"**Shapes, layer by layer:** {network.shape_flow(maps)}")
     headers = {name: network.layer_header(name, maps[name]) for name in activations.spatial_layers(model)}
     layer = st.radio("Layer", list(headers), horizontal=True, key="map_layer", format_func=headers.get)
-    st.subheader(headers[layer])
+    st.subheader(headers[layer], help=f"Exact shape: {network.shape_text(maps[layer].shape)}")
     st.write(network.layer_caption(layer, maps[layer]))
+    st.caption(style.SIGNED_WORDS)
     st.plotly_chart(network.feature_map_grid(maps[layer]))
     show_code(activations.FeatureExtractor.maps)
 
 
-def dense_section(maps, names) -> None:
+def dense_section(model, maps, names) -> None:
+    many = any(maps[layer].size > 256 for layer in network.dense_layer_names(maps))
+    if many:
+        st.write(
+            "Each bar is one number a dense layer passes on, sorted from the largest down. No single number "
+            "stands for a digit: the answer is spread over many of them, so unsorted they look like noise."
+        )
     for layer in network.dense_layer_names(maps):
-        st.subheader(network.layer_header(layer, maps[layer]))
-        st.plotly_chart(network.activation_bars(maps[layer], f"The {maps[layer].size} numbers {layer} passes on"))
-    st.subheader(network.layer_header("output", maps["output"]))
-    st.write("Softmax turns the last ten numbers into probabilities that add up to 1.")
+        count = maps[layer].size
+        st.subheader(network.layer_header(layer, maps[layer]), help=f"Exact shape: ({count},)")
+        title = f"The {count:,} numbers {layer} passes on" + (", largest first" if many else "")
+        st.plotly_chart(network.activation_bars(maps[layer], title, largest_first=many), config=style.CHART_CONFIG)
+    scores = arithmetic.softmax_arithmetic(model, maps).scores
+    st.subheader("The last ten numbers: one score per class", anchor=False)
+    figure = network.activation_bars(scores, "Scores before softmax", unit="class", names=names)
+    st.plotly_chart(figure, config=style.CHART_CONFIG)
+    st.subheader(network.layer_header("output", maps["output"]).replace("numbers", "probabilities"))
+    st.write("Softmax turns these ten scores into probabilities that add up to 1: the largest score wins.")
     st.plotly_chart(draw.probability_bars(maps["output"], names, height=380))
 
 
@@ -69,13 +92,13 @@ def kernels_section(model, convs) -> None:
     layer = st.radio("Convolution layer", convs, horizontal=True, key="kernel_layer")
     kernel, _ = activations.conv_kernels(model, layer)
     size, inputs, filters = f"{kernel.shape[0]}×{kernel.shape[1]}", kernel.shape[2], kernel.shape[3]
-    st.subheader(f"{layer} — {filters} filters, each {size}×{inputs}")
-    st.write("Red weights add, blue weights subtract; white is close to 0.")
+    st.subheader(f"{layer} — {filters:,} filters, each {size}×{inputs:,}")
+    st.write(f"Red weights add, blue weights subtract; white is close to 0. {style.SIGNED_WORDS}")
     if inputs == 1:
         st.plotly_chart(network.kernel_grid(kernel, f"The {filters} kernels of {layer}", numbers=True))
     else:
         keep_in_range("kernel_filter", filters - 1)
-        chosen = st.slider("Filter", 0, filters - 1, 0, key="kernel_filter")
+        chosen = st.slider("Filter", 0, filters - 1, key="kernel_filter", on_change=remember, args=("kernel_filter",))
         st.write(f"Filter {chosen} reads all {inputs} maps below it, so it has one {size} kernel for each.")
         title = f"{layer}, filter {chosen}: one kernel per input channel"
         st.plotly_chart(network.kernel_grid(kernel[:, :, :, chosen], title, label="input", numbers=True))
@@ -88,9 +111,10 @@ def cell_controls(maps, convs) -> tuple[str, int, int, int]:
     height, width, channels = maps[layer].shape
     for key, highest in (("cell_channel", channels - 1), ("cell_row", height - 1), ("cell_col", width - 1)):
         keep_in_range(key, highest, 0 if key == "cell_channel" else (highest + 1) // 2)
-    channel = columns[1].slider("Filter (channel)", 0, channels - 1, 0, key="cell_channel")
-    row = columns[2].slider("Row", 0, height - 1, height // 2, key="cell_row")
-    col = columns[3].slider("Column", 0, width - 1, width // 2, key="cell_col")
+    kept = {"on_change": remember}
+    channel = columns[1].slider("Filter (channel)", 0, channels - 1, key="cell_channel", args=("cell_channel",), **kept)
+    row = columns[2].slider("Row", 0, height - 1, key="cell_row", args=("cell_row",), **kept)
+    col = columns[3].slider("Column", 0, width - 1, key="cell_col", args=("cell_col",), **kept)
     return layer, channel, row, col
 
 
@@ -103,20 +127,31 @@ def cell_section(model, maps, convs) -> None:
     left, right = st.columns(2)
     left.plotly_chart(network.receptive_field_figure(maps["input"][:, :, 0], box))
     right.plotly_chart(network.cell_figure(maps[layer][:, :, channel], row, col, f"{layer}, map #{channel}"))
-    inputs, source = cell.patch.shape[-1], cell.input_layer
+    kernel_height, kernel_width, inputs = cell.patch.shape
+    source, size = cell.input_layer, f"{kernel_height}×{kernel_width}"
+    shown = arithmetic.shown_conv(cell, float(maps[layer][row, col, channel]))
     if inputs > 1:
-        st.write(f"{layer} reads the {inputs} maps of {source}, so there are {inputs} patches of 3×3 numbers.")
+        st.write(f"{layer} reads the {inputs:,} maps of {source}, so there are {inputs:,} patches of {size} numbers.")
         keep_in_range("cell_input_channel", inputs - 1)
-        pick = st.slider(f"Input channel of {source}", 0, inputs - 1, 0, key="cell_input_channel")
+        pick = st.slider(
+            f"Input channel of {source}",
+            0,
+            inputs - 1,
+            key="cell_input_channel",
+            on_change=remember,
+            args=("cell_input_channel",),
+        )
     else:
         pick = 0
     titles = (f"{source} patch (channel {pick})", f"× kernel (filter {channel})", "= products")
-    st.plotly_chart(
-        network.arithmetic_grids(cell.patch[..., pick], cell.kernel[..., pick], cell.products[..., pick], titles)
-    )
-    if inputs > 1:
-        st.plotly_chart(network.channel_sums_figure(cell.products.sum(axis=(0, 1)), pick))
-    st.markdown(f"### {network.arithmetic_equation(cell)}")
+    grids = [cell.patch[..., pick], cell.kernel[..., pick], cell.products[..., pick]]
+    texts = [cell_figures.written_grid(grids[0]), cell_figures.written_grid(grids[1])]
+    texts.append(cell_figures.written_units(shown.products[..., pick]))
+    st.plotly_chart(cell_figures.number_grids(grids, texts, titles, source == "input"), config=style.CHART_CONFIG)
+    added = cell_figures.sum_line(shown.products[..., pick].ravel(), int(shown.channel_sums[pick]))
+    st.markdown(f"Products of channel {pick} added: {added}")
+    for line in cell_figures.conv_lines(shown, str(kernel_height * kernel_width)):
+        st.markdown(f"### {line}" if line.startswith("Σ") else line)
     first, second = st.columns(2)
     first.metric(f"Value in {layer} (row {row}, column {col}, map {channel})", f"{cell.value:.4f}")
     if cell.activation is not None:
@@ -154,13 +189,13 @@ def main() -> None:
     convs = activations.conv_layers(extractor.model)
     if not convs:
         st.info("This model has no convolution layers, so it has no feature maps: it only has dense layers.")
-        dense_section(maps, names)
+        dense_section(extractor.model, maps, names)
         return
     tabs = st.tabs(TABS)
     with tabs[0]:
         maps_section(extractor.model, maps)
     with tabs[1]:
-        dense_section(maps, names)
+        dense_section(extractor.model, maps, names)
     with tabs[2]:
         kernels_section(extractor.model, convs)
     with tabs[3]:

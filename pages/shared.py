@@ -49,6 +49,8 @@ LESSON = (
                "Two tiny filters tell a cross from a diagonal."),
     LessonPage("pages/draw.py", "draw", "Draw a digit", ":material/draw:",
                "Draw a digit; see how it is tidied and read."),
+    LessonPage("pages/overview.py", "overview", "The whole network", ":material/view_column:",
+               "Every layer at once; click any number to see how it was made."),
     LessonPage("pages/feature_maps.py", "feature_maps", "Feature maps", ":material/grid_view:",
                "Look inside: what each filter found."),
     LessonPage("pages/concepts.py", "concepts", "Concepts", ":material/calculate:",

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from keras import layers
 
-from cnnlab import activations, models
+from cnnlab import activations, arithmetic, attribution, geometry, models, reading, shift
+from cnnlab import extractor as extractor_module
 
 GUIDE_LAYERS = ["conv_1", "relu_1", "pool_1", "conv_2", "relu_2", "pool_2", "flatten", "dense_1", "output"]
 
@@ -105,7 +106,7 @@ def test_probabilities_match_the_model(guide, guide_maps, noise):
 def test_batch_and_single_probabilities_agree_in_every_layout(guide, monkeypatch):
     extractor = activations.make_extractor(guide)
     images = np.random.default_rng(2).random((7, 28, 28)).astype(np.float32)
-    monkeypatch.setattr(activations, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(extractor_module, "CHUNK_SIZE", 3)
     batch = extractor.probabilities(images)
     assert batch.shape == (7, 10)
     np.testing.assert_allclose(batch, guide(images[..., None], training=False).numpy(), atol=1e-5)
@@ -131,7 +132,8 @@ def test_calls_never_retrace(guide, noise):
 
 
 def test_module_never_calls_predict():
-    assert ".predict(" not in inspect.getsource(activations)
+    for module in (activations, extractor_module, arithmetic, attribution, geometry, shift, reading):
+        assert ".predict(" not in inspect.getsource(module)
 
 
 def test_dropout_runs_in_inference_mode(keras_example, noise):

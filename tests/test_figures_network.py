@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cnnlab import activations, models
-from cnnlab.figures import network
+from cnnlab.figures import network, style
 
 SEED_SHAPES = {
     "input": (28, 28, 1),
@@ -26,22 +26,18 @@ def seed_maps():
     return {name: np.zeros(shape, np.float32) for name, shape in SEED_SHAPES.items()}
 
 
-def make_cell(bias, activation):
-    products = np.arange(9, dtype=np.float32).reshape(3, 3, 1) / 10
-    total = float(products.sum())
-    return activations.CellArithmetic(
-        "input", np.ones_like(products), products, products, total, bias, total + bias, activation
+def test_shape_flow_prints_the_seed_shapes_once_each(seed_maps):
+    flow = network.shape_flow(seed_maps)
+    assert flow == (
+        "the 28 × 28 picture → 32 maps of 26 × 26 → 32 maps of 13 × 13 → 64 maps of 11 × 11 → 64 maps of 5 × 5"
+        " → 1,600 numbers → 128 numbers → 10 numbers"
     )
 
 
-def test_shape_flow_prints_the_seed_shapes_once_each(seed_maps):
-    flow = network.shape_flow(seed_maps)
-    assert flow == "(28, 28, 1) → (26, 26, 32) → (13, 13, 32) → (11, 11, 64) → (5, 5, 64) → (1600,) → (128,) → (10,)"
-
-
 def test_layer_header_names_the_layer_and_its_shape(seed_maps):
-    assert network.layer_header("conv_1", seed_maps["conv_1"]) == "conv_1 — (26, 26, 32)"
-    assert network.layer_header("dense_1", seed_maps["dense_1"]) == "dense_1 — (128,)"
+    assert network.layer_header("conv_1", seed_maps["conv_1"]) == "conv_1 — 32 maps of 26 × 26"
+    assert network.layer_header("dense_1", seed_maps["dense_1"]) == "dense_1 — 128 numbers"
+    assert network.shape_text(seed_maps["flatten"].shape) == "(1600,)"
 
 
 def test_dense_layer_names_are_the_hidden_dense_layers(seed_maps):
@@ -51,7 +47,7 @@ def test_dense_layer_names_are_the_hidden_dense_layers(seed_maps):
 def test_layer_caption_gives_the_colour_range():
     maps = np.array([-1.5, 0.0, 2.25], np.float32).reshape(1, 1, 3)
     caption = network.layer_caption("conv_2", maps)
-    assert "all 3 maps" in caption and "from -1.50 to 2.25" in caption
+    assert "all 3 maps" in caption and "from −2.25 to +2.25 (white at 0)" in caption and "from -1.50 to 2.25" in caption
 
 
 def test_feature_map_grid_has_one_heatmap_per_channel_on_one_scale():
@@ -60,8 +56,9 @@ def test_feature_map_grid_has_one_heatmap_per_channel_on_one_scale():
     assert len(figure.data) == 12
     assert {trace.coloraxis for trace in figure.data} == {"coloraxis"}
     assert len({trace.xaxis for trace in figure.data}) == 12
-    assert figure.layout.coloraxis.cmin == pytest.approx(maps.min())
-    assert figure.layout.coloraxis.cmax == pytest.approx(maps.max())
+    limit = float(np.abs(maps).max())
+    assert (figure.layout.coloraxis.cmin, figure.layout.coloraxis.cmax) == pytest.approx((-limit, limit))
+    assert [list(step) for step in figure.layout.coloraxis.colorscale] == style.SIGNED_COLORSCALE
     for channel, trace in enumerate(figure.data):
         np.testing.assert_array_equal(np.asarray(trace.z), maps[:, :, channel])
     assert len(figure.layout.annotations) == 12 and figure.layout.annotations[7].text == "#7"
@@ -118,25 +115,7 @@ def test_cell_figure_marks_one_cell():
     figure = network.cell_figure(feature_map, 3, 1, "conv_1, map #0")
     rectangle = figure.layout.shapes[0]
     assert (rectangle.y0, rectangle.x0, rectangle.y1, rectangle.x1) == (2.5, 0.5, 3.5, 1.5)
-    assert (figure.data[0].zmin, figure.data[0].zmax) == (-5.0, 19.0)
-
-
-def test_arithmetic_grids_show_patch_kernel_and_products():
-    patch = np.full((3, 3), 0.5, np.float32)
-    kernel = np.arange(9, dtype=np.float32).reshape(3, 3) - 4
-    figure = network.arithmetic_grids(patch, kernel, patch * kernel)
-    assert len(figure.data) == 3
-    for trace, expected in zip(figure.data, (patch, kernel, patch * kernel), strict=True):
-        np.testing.assert_array_equal(np.asarray(trace.z), expected)
-    assert figure.data[2].zmin == -figure.data[2].zmax == -2.0
-
-
-def test_arithmetic_equation_writes_the_real_sum():
-    cell = make_cell(bias=-0.5, activation=3.1)
-    assert network.arithmetic_equation(cell) == "Σ of 9 products = 3.600; + bias (-0.500) = 3.100; ReLU → 3.100"
-    assert network.arithmetic_equation(make_cell(bias=0.25, activation=None)) == (
-        "Σ of 9 products = 3.600; + bias 0.250 = 3.850"
-    )
+    assert (figure.data[0].zmin, figure.data[0].zmax) == (-19.0, 19.0)
 
 
 def test_channel_sums_figure_highlights_the_chosen_channel():

@@ -1,17 +1,22 @@
 """The Feature maps page shows the shapes, the real numbers of one cell, and copes without an input or convolutions."""
 
+import json
 import re
 import time
+from decimal import Decimal
 
+import keras
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnlab import activations, data, models
+from cnnlab import activations, arithmetic, data, models
+from cnnlab.figures import style
 
 PAGE = "pages/feature_maps.py"
 TIMEOUT = 180
-EQUATION = re.compile(r"products = (-?\d+\.\d+); \+ bias \(?(-?\d+\.\d+)\)? = (-?\d+\.\d+)")
+NUMBER = r"−?[\d,]+\.\d+"
+EQUATION = re.compile(rf"products = ({NUMBER}); \+ bias \(?({NUMBER})\)? = \**({NUMBER})")
 
 
 @pytest.fixture(scope="module")
@@ -54,28 +59,40 @@ def test_no_input_sends_the_student_to_draw_and_offers_a_sample():
     assert not app.exception
     assert app.session_state["input_image"].shape == (28, 28)
     assert app.session_state["input_label"].startswith("test image #")
-    assert "conv_1 — (26, 26, 32)" in texts(app)
+    assert "conv_1 — 32 maps of 26 × 26" in texts(app)
 
 
-def test_shapes_are_printed_as_the_seeds_print_them(digit, shipped_model):
+def value_of(text: str) -> Decimal:
+    return Decimal(text.replace("−", "-").replace(",", ""))
+
+
+def test_shapes_are_said_in_words_with_the_exact_shape_in_a_tooltip(digit, shipped_model):
     app = open_page(digit[0])
     assert not app.exception
     page_text = texts(app)
-    for shape in ("(28, 28, 1)", "(26, 26, 32)", "(13, 13, 32)", "(11, 11, 64)", "(5, 5, 64)"):
-        assert shape in page_text
-    assert "(28, 28, 1) → (26, 26, 32) → (13, 13, 32) → (11, 11, 64) → (5, 5, 64)" in page_text
+    flow = "the 28 × 28 picture → 32 maps of 26 × 26 → 32 maps of 13 × 13 → 64 maps of 11 × 11 → 64 maps of 5 × 5"
+    assert flow in page_text
+    assert "1,600 numbers → 128 numbers → 10 numbers" in page_text
     assert f"The model says **{digit[1]}**" in page_text
-    assert "dense_1 — (128,)" in page_text and "output — (10,)" in page_text
+    assert "dense_1 — 128 numbers" in page_text and "output — 10 probabilities" in page_text
+    assert not re.search(r"\(\d+,\)|\(None,|\(\d+, \d+, \d+\)", page_text)
+    assert app.subheader[0].help == "Exact shape: (26, 26, 32)"
 
 
-@pytest.mark.parametrize("layer, header", [("pool_1", "pool_1 — (13, 13, 32)"), ("pool_2", "pool_2 — (5, 5, 64)")])
-def test_choosing_a_layer_shows_its_header_and_range(digit, shipped_model, layer, header):
+@pytest.mark.parametrize(
+    "layer, header", [("pool_1", "pool_1 — 32 maps of 13 × 13"), ("pool_2", "pool_2 — 64 maps of 5 × 5")]
+)
+def test_choosing_a_layer_shows_its_header_and_a_colour_scale_symmetric_around_0(digit, shipped_model, layer, header):
     app = open_page(digit[0])
     app.radio(key="map_layer").set_value(layer).run()
     assert not app.exception
     assert header in [element.value for element in app.subheader]
     maps = activations.feature_maps(shipped_model, digit[0])[layer]
-    assert f"from {maps.min():.2f} to {maps.max():.2f}" in texts(app)
+    limit = float(np.abs(maps).max())
+    assert f"from −{limit:.2f} to +{limit:.2f} (white at 0)" in texts(app)
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert figure["layout"]["coloraxis"]["cmin"] == pytest.approx(-figure["layout"]["coloraxis"]["cmax"])
+    assert figure["layout"]["coloraxis"]["colorscale"] == style.SIGNED_COLORSCALE
 
 
 @pytest.mark.parametrize("layer, channel, row, col", [("conv_1", 7, 9, 14), ("conv_2", 5, 4, 6)])
@@ -94,9 +111,59 @@ def test_cell_arithmetic_shows_the_feature_map_value(digit, shipped_model, layer
     relu = f"relu_{layer[-1]}"
     assert metrics["After ReLU"] == pytest.approx(float(maps[relu][row, col, channel]), abs=1e-4)
     equation = next(element.value for element in app.markdown if "Σ of" in element.value)
-    total, bias, value = (float(number) for number in EQUATION.search(equation).groups())
-    assert total + bias == pytest.approx(value, abs=2e-3)
-    assert value == pytest.approx(float(maps[layer][row, col, channel]), abs=1e-3)
+    total, bias, value = (value_of(number) for number in EQUATION.search(equation).groups())
+    assert total + bias == value
+    assert float(value) == pytest.approx(float(maps[layer][row, col, channel]), abs=5e-5)
+    for line in (
+        element.value for element in app.markdown if " added: " in element.value or "channel sums" in element.value
+    ):
+        parts, result = line.split(": ", 1)[1].rsplit(" = ", 1)
+        assert sum(value_of(part.strip("()")) for part in parts.split(" + ")) == value_of(result)
+
+
+def test_switching_layers_keeps_the_cell_where_it_still_fits(digit, shipped_model):
+    app = open_page(digit[0])
+    app.slider(key="cell_channel").set_value(7)
+    app.slider(key="cell_row").set_value(3)
+    app.slider(key="cell_col").set_value(9)
+    app.run()
+    app.selectbox(key="cell_layer").set_value("conv_2").run()
+    assert [app.slider(key=key).value for key in ("cell_channel", "cell_row", "cell_col")] == [7, 3, 9]
+    app.slider(key="cell_row").set_value(20).run()
+    app.selectbox(key="cell_layer").set_value("conv_2").run()
+    assert not app.exception
+
+
+def test_a_5x5_kernel_is_called_5x5(digit):
+    keras.utils.set_random_seed(0)
+    app = open_page(digit[0], trained_model=models.build_model("kaggle_deep"), model_choice="trained")
+    app.selectbox(key="cell_layer").set_value("conv_2").run()
+    assert not app.exception
+    assert "so there are 32 patches of 5×5 numbers." in texts(app)
+    assert "The 32 channel sums (each of 25 products)" in texts(app)
+
+
+def test_the_dense_tab_shows_the_last_ten_numbers(digit, shipped_model):
+    app = open_page(digit[0])
+    assert not app.exception
+    assert "The last ten numbers: one score per class" in [element.value for element in app.subheader]
+    maps = activations.feature_maps(shipped_model, digit[0])
+    scores = arithmetic.softmax_arithmetic(shipped_model, maps).scores
+    charts = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    shown = next(chart for chart in charts if chart["layout"]["title"]["text"] == "Scores before softmax")
+    np.testing.assert_allclose(_bar_values(shown), scores, atol=1e-4)
+    logits = keras.Model(shipped_model.inputs[0], shipped_model.get_layer("output").output)
+    assert np.argmax(scores) == np.argmax(logits(digit[0][None, :, :, None]).numpy()[0])
+
+
+def _bar_values(figure) -> np.ndarray:
+    """The y values of a figure's first bar trace, whether plotly sent them as a list or a typed array."""
+    values = figure["data"][0]["y"]
+    if isinstance(values, dict):
+        import base64
+
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values)
 
 
 def test_mlp_has_no_feature_maps_but_shows_its_dense_layers(digit):
@@ -105,7 +172,16 @@ def test_mlp_has_no_feature_maps_but_shows_its_dense_layers(digit):
     assert not app.exception
     assert any("no feature maps" in element.value for element in app.info)
     headers = [element.value for element in app.subheader]
-    assert headers == ["dense_1 — (1024,)", "dense_2 — (1024,)", "output — (10,)"]
+    assert headers == [
+        "dense_1 — 1,024 numbers",
+        "dense_2 — 1,024 numbers",
+        "The last ten numbers: one score per class",
+        "output — 10 probabilities",
+    ]
+    assert any("sorted from the largest down" in element.value for element in app.markdown)
+    charts = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    sorted_bars = _bar_values(charts[0])
+    assert len(sorted_bars) == 1024 and np.all(np.diff(sorted_bars) <= 0)
     assert not app.tabs
 
 
@@ -125,6 +201,7 @@ def test_grad_cam_and_deep_kernels_render(digit, shipped_model):
     app.slider(key="kernel_filter").set_value(63).run()
     assert not app.exception
     assert "conv_2 — 64 filters, each 3×3×32" in [element.value for element in app.subheader]
+    assert app.slider(key="kernel_filter").value == 63
     assert any("evidence" in element.value for element in app.markdown)
     app.radio(key="kernel_layer").set_value("conv_1").run()
     assert not app.exception

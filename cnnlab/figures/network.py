@@ -11,12 +11,14 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from cnnlab.figures import style
+
 FONT_SIZE = 18
 TITLE_SIZE = 20
 NEGATIVE_COLORS = ("#053061", "#4393c3")
 POSITIVE_COLORS = ("#d6604d", "#67001f")
 ZERO_COLOR = "#f7f7f7"
-WEIGHT_COLORS = "RdBu_r"
+WEIGHT_COLORS = style.SIGNED_COLORSCALE
 MARK_COLOR = "#ff3b30"
 FRAME_COLOR = "#888888"
 HEAT_COLORS = [
@@ -28,13 +30,23 @@ HEAT_COLORS = [
 
 
 def shape_text(shape) -> str:
-    """A shape written the way Python prints it: (26, 26, 32), or (128,) for a flat layer."""
+    """A shape written the way Python prints it: (26, 26, 32), or (128,) for a flat layer (for a tooltip)."""
     return str(tuple(int(size) for size in shape))
 
 
+def shape_words(shape) -> str:
+    """A shape in words: "the 28 × 28 picture", "32 maps of 26 × 26" or "1,600 numbers"."""
+    shape = tuple(int(size) for size in shape)
+    if len(shape) == 3 and shape[-1] == 1:
+        return f"the {shape[0]} × {shape[1]} picture"
+    if len(shape) == 3:
+        return f"{shape[-1]:,} maps of {shape[0]} × {shape[1]}"
+    return f"{shape[0]:,} numbers"
+
+
 def layer_header(name: str, array: np.ndarray) -> str:
-    """A layer's name and output shape, e.g. "conv_1 — (26, 26, 32)"."""
-    return f"{name} — {shape_text(np.shape(array))}"
+    """A layer's name and output in words, e.g. "conv_1 — 32 maps of 26 × 26"."""
+    return f"{name} — {shape_words(np.shape(array))}"
 
 
 LAYER_WORDS = {
@@ -55,22 +67,24 @@ def layer_caption(name: str, maps: np.ndarray) -> str:
         A short paragraph for the page.
     """
     words = LAYER_WORDS.get(name.split("_")[0], "")
-    scale = f"One colour scale for all {maps.shape[-1]} maps: from {maps.min():.2f} to {maps.max():.2f}."
+    limit = style.signed_limit(maps)
+    scale = f"One colour scale for all {maps.shape[-1]:,} maps, from −{limit:.2f} to +{limit:.2f} (white at 0);"
+    scale += f" the numbers here run from {maps.min():.2f} to {maps.max():.2f}."
     return f"{words} {scale}".strip()
 
 
 def shape_flow(maps: dict) -> str:
-    """The shapes a picture takes on its way through the network, repeats left out.
+    """The shapes a picture takes on its way through the network, in words, repeats left out.
 
     Args:
         maps: layer name -> array, in layer order, as FeatureExtractor.maps returns.
 
     Returns:
-        A string such as "(28, 28, 1) → (26, 26, 32) → (13, 13, 32) → … → (10,)".
+        A string such as "the 28 × 28 picture → 32 maps of 26 × 26 → … → 10 numbers".
     """
     shapes = []
     for array in maps.values():
-        text = shape_text(np.shape(array))
+        text = shape_words(np.shape(array))
         if not shapes or shapes[-1] != text:
             shapes.append(text)
     return " → ".join(shapes)
@@ -127,7 +141,7 @@ def _plot_entries(index: int, domain: tuple, title: str, size: tuple[int, int]) 
     return x_axis, y_axis, label, frame
 
 
-def _grid_layout(count: int, columns: int, titles: list[str], size: tuple[int, int], gap: float = 0.012) -> dict:
+def grid_layout(count: int, columns: int, titles: list[str], size: tuple[int, int], gap: float = 0.012) -> dict:
     """Layout entries placing `count` square plots of size (rows, cols) in rows of `columns`, framed and titled."""
     rows = -(-count // columns)
     width = (1 - gap * (columns - 1)) / columns
@@ -164,7 +178,7 @@ def _heatmap_grid(stack, titles, columns, coloraxis, hover, numbers=None, cell_p
         )
         for index in range(count)
     ]
-    layout = _grid_layout(count, columns, titles, stack.shape[:2])
+    layout = grid_layout(count, columns, titles, stack.shape[:2])
     layout.update(coloraxis=coloraxis, height=rows * cell_pixels + 70, margin=dict(l=10, r=10, t=50, b=10))
     return go.Figure(data=traces, layout=layout)
 
@@ -176,7 +190,8 @@ def feature_map_grid(maps, title: str = "", columns: int = 8, zmin=None, zmax=No
         maps: float array (H, W, C), one layer's output for one image.
         title: the figure's title, e.g. "conv_1 — (26, 26, 32)".
         columns: plots per row.
-        zmin, zmax: the ends of the colour scale; by default the layer's minimum and maximum.
+        zmin, zmax: the ends of the colour scale; by default −limit and +limit, the layer's
+            largest absolute value, so white is 0 and +1 looks as strong as −1.
 
     Returns:
         A go.Figure with C heatmaps sharing layout.coloraxis (cmin=zmin, cmax=zmax).
@@ -184,10 +199,8 @@ def feature_map_grid(maps, title: str = "", columns: int = 8, zmin=None, zmax=No
     maps = np.asarray(maps, np.float32)
     if maps.ndim != 3:
         raise ValueError(f"Feature maps must have shape (H, W, C), not {maps.shape}.")
-    low = float(maps.min()) if zmin is None else float(zmin)
-    high = float(maps.max()) if zmax is None else float(zmax)
-    high = max(high, low + 1e-6)
-    coloraxis = dict(colorscale=signed_colorscale(low, high), cmin=low, cmax=high, colorbar=dict(title="value"))
+    low, high = style.signed_range(maps) if zmin is None and zmax is None else (float(zmin), float(zmax))
+    coloraxis = dict(colorscale=style.SIGNED_COLORSCALE, cmin=low, cmax=high, colorbar=dict(title="value"))
     titles = [f"#{index}" for index in range(maps.shape[-1])]
     hover = "map NAME<br>row %{y}, column %{x}<br>value %{z:.3f}<extra></extra>"
     figure = _heatmap_grid(maps, titles, columns, coloraxis, hover)
@@ -239,14 +252,14 @@ def _finish_square(figure: go.Figure, title: str, height: int) -> None:
     )
 
 
-def receptive_field_figure(image, box, title: str | None = None, colorscale="gray", height: int = 420) -> go.Figure:
+def receptive_field_figure(image, box, title: str | None = None, colorscale=None, height: int = 420) -> go.Figure:
     """An image with a rectangle around the pixels in box.
 
     Args:
         image: float array (H, W), e.g. the (28, 28) input in [0, 1].
         box: (top, left, bottom, right), bottom and right exclusive, as receptive_field returns.
         title: the figure's title; by default it names the rows and columns inside the box.
-        colorscale: the image's colour scale, a plotly name or a list of [position, colour].
+        colorscale: the image's colour scale, a list of [position, colour]; by default black (0) to white.
         height: the figure's height in pixels.
 
     Returns:
@@ -259,7 +272,7 @@ def receptive_field_figure(image, box, title: str | None = None, colorscale="gra
     figure = go.Figure(
         go.Heatmap(
             z=image,
-            colorscale=colorscale,
+            colorscale=style.MAGNITUDE_COLORSCALE if colorscale is None else colorscale,
             showscale=False,
             hovertemplate="row %{y}, column %{x}<br>value %{z:.3f}<extra></extra>",
         )
@@ -283,51 +296,11 @@ def cell_figure(feature_map, row: int, col: int, name: str = "") -> go.Figure:
         A go.Figure like receptive_field_figure's, its box the single cell.
     """
     feature_map = np.asarray(feature_map, np.float32)
-    low = float(feature_map.min())
-    high = max(float(feature_map.max()), low + 1e-6)
+    low, high = style.signed_range(feature_map)
     title = f"{name}: the cell (row {row}, column {col})".lstrip(": ")
-    figure = receptive_field_figure(feature_map, (row, col, row + 1, col + 1), title, signed_colorscale(low, high))
+    figure = receptive_field_figure(feature_map, (row, col, row + 1, col + 1), title, style.SIGNED_COLORSCALE)
     figure.update_traces(zmin=low, zmax=high)
     return figure
-
-
-def arithmetic_grids(patch, kernel, products, titles=("input patch", "× kernel", "= products")) -> go.Figure:
-    """Three small grids side by side, each number written in its cell: patch × kernel = products.
-
-    Args:
-        patch: float array (kh, kw), the numbers under the kernel.
-        kernel: float array (kh, kw), the weights.
-        products: float array (kh, kw), patch * kernel.
-        titles: the three plots' titles.
-
-    Returns:
-        A go.Figure with three heatmaps whose z are patch, kernel and products.
-    """
-    grids = [np.asarray(grid, np.float32) for grid in (patch, kernel, products)]
-    layout = _grid_layout(3, 3, list(titles), grids[0].shape[:2], gap=0.06)
-    traces = []
-    for index, grid in enumerate(grids):
-        limit = _symmetric_limit(grid)
-        scale = "gray" if index == 0 else WEIGHT_COLORS
-        low, high = (min(0.0, float(grid.min())), max(1.0, float(grid.max()))) if index == 0 else (-limit, limit)
-        traces.append(
-            go.Heatmap(
-                z=grid,
-                colorscale=scale,
-                zmin=low,
-                zmax=high,
-                showscale=False,
-                texttemplate="%{z:.3f}",
-                textfont=dict(size=20),
-                xaxis=f"x{index + 1 if index else ''}",
-                yaxis=f"y{index + 1 if index else ''}",
-                hovertemplate="row %{y}, column %{x}: %{z:.4f}<extra></extra>",
-            )
-        )
-    for annotation in layout["annotations"]:
-        annotation["font"] = dict(size=TITLE_SIZE)
-    layout.update(height=340, margin=dict(l=10, r=10, t=50, b=10), font=dict(size=FONT_SIZE))
-    return go.Figure(data=traces, layout=layout)
 
 
 def _bars(x, y, title: str, x_title: str, y_title: str, colors=None, height: int = 360) -> go.Figure:
@@ -367,19 +340,30 @@ def channel_sums_figure(sums, chosen: int | None = None) -> go.Figure:
     return _bars(range(len(sums)), sums, title, "input channel", "sum", colors)
 
 
-def activation_bars(values, title: str = "", unit: str = "unit") -> go.Figure:
-    """One bar per unit of a flat layer, e.g. the 128 numbers dense_1 passes on.
+def activation_bars(values, title: str = "", unit: str = "unit", largest_first: bool = False, names=None) -> go.Figure:
+    """One bar per unit of a flat layer, e.g. the 128 numbers dense_1 passes on, red above 0 and blue below.
 
     Args:
         values: float array (units,).
         title: the figure's title.
         unit: what one bar is, for the axis and hover text.
+        largest_first: sort the bars from the largest number down (the hover still names each unit).
+        names: a label per unit for the x axis (e.g. class names); by default the unit numbers.
 
     Returns:
-        A go.Figure with one bar per unit.
+        A go.Figure with one bar per unit; its x are the unit labels in the order drawn.
     """
     values = np.asarray(values, np.float32)
-    return _bars(range(len(values)), values, title, unit, "activation")
+    order = np.argsort(-values, kind="stable") if largest_first else np.arange(len(values))
+    labels = [str(names[index]) if names is not None else f"{index:,}" for index in order]
+    colors = [
+        style.SIGNED_COLORSCALE[-2][1] if value >= 0 else style.SIGNED_COLORSCALE[1][1] for value in values[order]
+    ]
+    figure = _bars(labels, values[order], title, unit, "value", colors)
+    figure.update_xaxes(type="category", showticklabels=names is not None or len(values) <= 32)
+    if largest_first:
+        figure.update_layout(xaxis_title=f"{unit}s, largest number first")
+    return figure
 
 
 def overlay_figure(image, heat, title: str = "", height: int = 520) -> go.Figure:
@@ -412,20 +396,3 @@ def overlay_figure(image, heat, title: str = "", height: int = 520) -> go.Figure
     )
     _finish_square(figure, title, height)
     return figure
-
-
-def arithmetic_equation(cell, activation_name: str = "ReLU") -> str:
-    """The sum that made one feature-map number, written out with its real values.
-
-    Args:
-        cell: a cnnlab.activations.CellArithmetic.
-        activation_name: the name of the activation that follows.
-
-    Returns:
-        A string such as "Σ of 9 products = 1.234; + bias 0.056 = 1.290; ReLU → 1.290".
-    """
-    bias = f"({cell.bias:.3f})" if cell.bias < 0 else f"{cell.bias:.3f}"
-    text = f"Σ of {cell.products.size} products = {cell.total:.3f}; + bias {bias} = {cell.value:.3f}"
-    if cell.activation is not None:
-        text += f"; {activation_name} → {cell.activation:.3f}"
-    return text

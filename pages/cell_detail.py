@@ -1,0 +1,123 @@
+"""How one number of the whole-network view was made: where it looks, and its arithmetic for its layer's kind."""
+
+import inspect
+
+import numpy as np
+import streamlit as st
+
+from cnnlab import arithmetic, geometry
+from cnnlab.arithmetic import written
+from cnnlab.figures import cell as figures
+from cnnlab.figures import style
+
+
+def place_words(position: tuple) -> str:
+    if len(position) == 3:
+        return f"row {position[0]}, column {position[1]}, map {position[2]}"
+    return f"number #{position[0]:,}"
+
+
+def where_it_looks(seen, layer: str, position: tuple, source_map: int, mark=None) -> None:
+    """The receptive field on the input and the window read in one map of the layer before, side by side."""
+    if len(position) != 3:
+        st.markdown("A flat layer's number reads every number of the layer before it, so it sees the whole picture.")
+        return
+    row, col, _ = position
+    previous = geometry.previous_layer(seen.model, layer)
+    field = geometry.receptive_field(seen.model, layer, row, col)
+    top, left, bottom, right = field
+    first, second = st.columns(2)
+    first.markdown(f"**It sees input rows {top}–{bottom - 1}, columns {left}–{right - 1}**")
+    first.plotly_chart(figures.window_figure(seen.image, field, "", True), config=style.CHART_CONFIG)
+    if previous != "input":
+        box = geometry.cells_read(seen.model, layer, row, col, back_to=previous)
+        second.markdown(f"**It reads this window of {previous}, map {source_map}**")
+        shown = seen.outputs[previous][:, :, source_map]
+        second.plotly_chart(figures.window_figure(shown, box, "", False, mark), config=style.CHART_CONFIG)
+
+
+def conv(seen, layer: str, position: tuple) -> None:
+    row, col, channel = position
+    cell = seen.explain(layer, position)
+    shown = arithmetic.shown_conv(cell, float(seen.outputs[layer][position]))
+    height, width, inputs = cell.patch.shape
+    size = f"{height}×{width}"
+    st.markdown(f"Filter {channel} lays its {size} kernel on each of the {inputs:,} maps of {cell.input_layer}.")
+    strongest = int(np.argmax(np.abs(cell.channel_sums)))
+    pick = 0
+    if inputs > 1:
+        pick = st.selectbox(f"Map of {cell.input_layer} to look at", range(inputs), index=strongest, key="cell_pick")
+    where_it_looks(seen, layer, position, pick)
+    patch, kernel = cell.patch[..., pick], cell.kernel[..., pick]
+    texts = [
+        figures.written_grid(patch),
+        figures.written_grid(kernel),
+        figures.written_units(shown.products[..., pick]),
+    ]
+    titles = (f"{cell.input_layer}, map {pick}", f"× kernel (filter {channel})", "= products")
+    grids = figures.number_grids([patch, kernel, cell.products[..., pick]], texts, titles, cell.input_layer == "input")
+    st.plotly_chart(grids, config=style.CHART_CONFIG)
+    added = figures.sum_line(shown.products[..., pick].ravel(), int(shown.channel_sums[pick]))
+    st.markdown(f"Products of map {pick} added: {added}")
+    for line in figures.conv_lines(shown, f"{height * width}"):
+        st.markdown(line)
+    show_code(arithmetic.cell_arithmetic)
+
+
+def pool(seen, layer: str, position: tuple) -> None:
+    explained = seen.explain(layer, position)
+    where_it_looks(seen, layer, position, position[2], explained.winner)
+    numbers = ", ".join(figures.number(value) for value in explained.window.ravel())
+    count, source = explained.window.size, explained.input_layer
+    st.markdown(f"Max pooling keeps the largest of the {count} numbers in its window of {source}:")
+    st.markdown(f"max({numbers}) = **{figures.number(explained.value)}**")
+    show_code(arithmetic.pool_arithmetic)
+
+
+def passed(seen, layer: str, position: tuple) -> None:
+    explained = seen.explain(layer, position)
+    if len(position) == 3:
+        where_it_looks(seen, layer, position, position[2])
+    before, value = figures.number(explained.before), figures.number(explained.value)
+    source = place_words(explained.source)
+    if explained.function == "identity":
+        st.markdown(f"This is the number at {source} of {explained.input_layer}, passed on as it is: **{value}**.")
+    else:
+        words = figures.FUNCTION_WORDS.get(explained.function, explained.function)
+        formula = f"{explained.function}({before}) = **{value}**"
+        st.markdown(f"{words} of the number at {source} of {explained.input_layer}: {formula}")
+
+
+def dense(seen, layer: str, position: tuple) -> None:
+    explained = seen.explain(layer, position)
+    where_it_looks(seen, layer, position, 0)
+    table, before = figures.dense_rows(explained)
+    st.markdown(
+        f"Each of the {explained.inputs.size:,} numbers of {explained.input_layer} times its weight, the largest first:"
+    )
+    st.markdown(table)
+    value = figures.number(explained.value)
+    if explained.function == "softmax":
+        softmax = arithmetic.softmax_arithmetic(seen.model, seen.outputs, layer)
+        name = seen.class_names[position[0]]
+        st.markdown(f"That sum is the score of {name}. Softmax turns the ten scores into probabilities:")
+        st.markdown(figures.softmax_rows(softmax, seen.class_names, position[0]))
+    else:
+        st.markdown(f"{explained.function}({written(before)}) = **{value}**")
+    show_code(arithmetic.dense_arithmetic)
+
+
+def show_code(function) -> None:
+    with st.expander("Show the code"):
+        st.code(inspect.getsource(function), language="python")
+
+
+KINDS = {"conv": conv, "pool": pool, "dense": dense, "softmax": dense}
+
+
+def show(seen, layer: str, position: tuple) -> None:
+    """Where one number looks and how it was computed, for any layer kind."""
+    info = seen.layer(layer)
+    value = float(seen.outputs[layer][position])
+    st.subheader(f"{layer}, {place_words(position)}: {figures.number(value)}", anchor=False)
+    KINDS.get(info.kind, passed)(seen, layer, position)
