@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import shared
+from pages import memory, shared
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/visibility:", layout="wide")
 
@@ -11,6 +11,6 @@ PAGES = [HOME] + [
     st.Page(page.path, title=page.title, icon=page.icon, url_path=page.url_path) for page in shared.LESSON
 ]
 
-shared.restore_tab()  # a reloaded tab gets back what the student did
+memory.restore_tab()  # a reloaded tab gets back what the student did
 st.navigation(PAGES).run()
-shared.save_tab()
+memory.save_tab()

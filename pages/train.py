@@ -2,7 +2,7 @@
 
 The run lives in st.session_state["training_run"], so a rerun or a visit to another page never
 starts a second one, and a reload of the tab finds it again (pages/shared.py keeps it under the
-tab's token); the run stops once the tab has been closed for shared.GRACE_SECONDS.
+tab's token); the run stops once the tab has been closed for memory.GRACE_SECONDS.
 Test-only knob: the environment variable CNNLAB_TRAIN_LIMIT caps the
 number of training images (TrainingSettings.max_train_examples) so a page test stays short.
 """
@@ -14,7 +14,7 @@ import streamlit as st
 from cnnlab import config, models, training
 from cnnlab.figures import training as figures
 from cnnlab.figures import training_text as words
-from pages import shared
+from pages import memory, shared
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "adadelta": "Adadelta", "sgd": "SGD with momentum"}
@@ -142,7 +142,7 @@ run = st.session_state.get("training_run")
 active = run is not None and run.is_active
 settings = controls(run.settings if run else training.default_settings(), off=active)
 if st.button("Start training", key="train_start", type="primary", disabled=active) and not active:
-    run = training.TrainingRun(settings, slot_pool(), keep_going=shared.tab_keep_going())
+    run = training.TrainingRun(settings, slot_pool(), keep_going=memory.tab_keep_going())
     run.start()
     st.session_state["training_run"] = run
     st.rerun()

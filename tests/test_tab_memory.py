@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import data
-from pages import shared
+from pages import memory
 
 PROJECT = Path(__file__).resolve().parent.parent
 APP = str(PROJECT / "app.py")
@@ -25,7 +25,7 @@ def seven() -> np.ndarray:
 def opened(token: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if token is not None:
-        at.query_params[shared.TOKEN_PARAM] = token
+        at.query_params[memory.TOKEN_PARAM] = token
     return at
 
 
@@ -33,7 +33,7 @@ def test_a_tab_gets_a_token_in_its_address():
     at = opened().run()
     assert not at.exception
     token = at.session_state["tab_token"]
-    assert at.query_params[shared.TOKEN_PARAM] in (token, [token])
+    assert at.query_params[memory.TOKEN_PARAM] in (token, [token])
     assert len(token) >= 22
 
 
@@ -63,7 +63,7 @@ def test_an_unknown_or_junk_token_starts_afresh_with_a_new_one():
 
 def kept_state(at: AppTest) -> dict:
     """What save_tab would keep of a finished AppTest session."""
-    return {key: at.session_state[key] for key in at.session_state._state._state.filtered_state if shared.kept(key)}
+    return {key: at.session_state[key] for key in at.session_state._state._state.filtered_state if memory.kept(key)}
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -74,7 +74,7 @@ def test_every_page_runs_with_its_kept_state_restored_and_keeps_no_action_widget
     first.run()
     assert not first.exception
     actions = [*first.button, *first.get("download_button"), *first.get("file_uploader")]
-    kept_actions = [widget.key for widget in actions if widget.key and shared.kept(widget.key)]
+    kept_actions = [widget.key for widget in actions if widget.key and memory.kept(widget.key)]
     assert kept_actions == [], f"action widgets would be restored: {kept_actions}"
     saved = kept_state(first)
     reloaded = AppTest.from_file(str(PROJECT / page), default_timeout=TIMEOUT)
