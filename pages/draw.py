@@ -68,7 +68,7 @@ def steps_view(steps, image) -> None:
     arrays = (steps.ink, steps.cropped, steps.scaled, image)
     for column, array, (title, caption) in zip(st.columns(4), arrays, STEPS, strict=True):
         column.markdown(f"**{title}**")
-        column.image(figures.pixel_picture(array), width="stretch")
+        column.image(figures.pixel_picture(array), width=160)  # at most, on a wide screen
         column.markdown(f"{array.shape[0]} × {array.shape[1]} pixels: {caption}.")
     st.caption(MAGNITUDE_WORDS)
 
