@@ -81,10 +81,11 @@ def test_the_missing_sets_caption_appears_only_when_a_set_is_missing(page, monke
     assert not [block.value for block in at.caption if "not on this server" in block.value]
     at.selectbox(key="train_images").set_value("MNIST, small built-in set (10,000 training images)").run()
     (caption,) = [block.value for block in at.caption if "not on this server" in block.value]
-    assert caption == "The full Fashion-MNIST set is not on this server, so only its small built-in set is offered."
+    assert caption == words.missing_sets_text(["fashion_mnist"])
+    assert caption.startswith("The full 60,000-image set is not on this server for Fashion-MNIST")
     monkeypatch.setattr(data, "full_available", lambda name: False)
     caption = next(block.value for block in page.run().caption if "not on this server" in block.value)
-    assert "MNIST and Fashion-MNIST sets are not" in caption and "python" not in caption and "`" not in caption
+    assert "for MNIST or Fashion-MNIST" in caption and "python" not in caption and "`" not in caption
 
 
 def test_fashion_augmentation_mirrors_clothes(page, monkeypatch):

@@ -174,9 +174,10 @@ def test_augmentation_treats_clothes_as_clothes(monkeypatch, dataset, clothes):
 
 def test_sentences_use_separators_and_no_commands():
     assert words.missing_sets_text(["fashion_mnist"]) == (
-        "The full Fashion-MNIST set is not on this server, so only its small built-in set is offered."
+        "The full 60,000-image set is not on this server for Fashion-MNIST, so only its small built-in set is offered."
     )
     both = words.missing_sets_text(["mnist", "fashion_mnist"])
-    assert both.startswith("The full MNIST and Fashion-MNIST sets are not") and "python" not in both
+    assert both.endswith("for MNIST or Fashion-MNIST, so only the small built-in sets are offered.")
+    assert "python" not in both and "`" not in both
     assert words.readable_shape((24, 24, 24)) == "24 maps of 24×24" and words.readable_shape((3136,)) == "3,136 numbers"
     assert "each group of 10 batches" in words.curves_text(10) and "Faint line: each batch;" in words.curves_text(1)

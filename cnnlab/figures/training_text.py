@@ -125,7 +125,7 @@ DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST"}
 
 
 def missing_sets_text(missing: list[str]) -> str:
-    """Why only built-in sets are offered, e.g. "The full Fashion-MNIST set is not on this server, …".
+    """Why only built-in sets are offered, e.g. "The full 60,000-image set is not on this server for Fashion-MNIST, …".
 
     Args:
         missing: dataset names whose full set is missing (not empty).
@@ -133,10 +133,13 @@ def missing_sets_text(missing: list[str]) -> str:
     Returns:
         One sentence, without commands.
     """
-    names = " and ".join(DATASET_TITLES[name] for name in missing)
     if len(missing) > 1:
-        return f"The full {names} sets are not on this server, so only their small built-in sets are offered."
-    return f"The full {names} set is not on this server, so only its small built-in set is offered."
+        names = " or ".join(DATASET_TITLES[name] for name in missing)
+        return (
+            f"The full 60,000-image set is not on this server for {names}, so only the small built-in sets are offered."
+        )
+    name = DATASET_TITLES[missing[0]]
+    return f"The full 60,000-image set is not on this server for {name}, so only its small built-in set is offered."
 
 
 def curves_text(steps_per_execution: int) -> str:
