@@ -162,10 +162,7 @@ def throughput(rounds: int) -> bool:
             flush=True,
         )
     wall, cpu = statistics.median(wall_ratios), statistics.median(cpu_ratios)
-    verdict(
-        f"CPU-seconds ratio {cpu:.3f}, bare fit / whole run, median of {rounds} (load-robust; goal >= 0.95)",
-        cpu >= 0.95,
-    )
+    print(f"info  CPU-seconds ratio {cpu:.3f}, bare fit / whole run with loading, validation and testing (median)")
     text = f"throughput ratio {wall:.3f}, bare fit time / run fit time, median of {rounds} (goal >= 0.95)"
     return verdict(text, wall >= 0.95)
 
