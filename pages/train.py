@@ -18,7 +18,7 @@ from pages import memory, shared
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "adadelta": "Adadelta", "sgd": "SGD with momentum"}
-SCHEDULES = {"one_cycle": "Warm up, then down to 0", "constant": "Constant", "plateau": "Halve when stuck"}
+SCHEDULES = {"one_cycle": "Warm up, then to 0", "constant": "Constant", "plateau": "Halve when stuck"}
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 AUGMENT = {
     "mnist": "Augment: shift, tilt, thicken or thin the digits at random",
