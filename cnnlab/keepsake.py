@@ -101,7 +101,7 @@ class StateStore:
                 break
             del self._records[token]
 
-    def save(self, token: str, values: dict, owner: str) -> bool:
+    def remember(self, token: str, values: dict, owner: str) -> bool:
         """Merge `values` (a dict of state keys to values) into the record kept under `token`.
 
         Keys saved before and missing from `values` stay (a page's widgets are not in the state

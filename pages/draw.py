@@ -121,7 +121,7 @@ def input_and_prediction(model_key: str) -> None:
         return
     guesses = Guesses()
     with right:
-        st.markdown(f"**{shared.label_of(model_key)}** looking at {label}:")
+        st.markdown(f"**{shared.label_of(model_key)}** looking at {inputs.plain(label)}:")
         show_prediction(guesses, model_key, image)
     steps_view(st.session_state.get("input_steps"), image)
     if shared.input_dataset() != "mnist":

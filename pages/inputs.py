@@ -1,5 +1,7 @@
 """The Draw page's other inputs: a test image chosen by class or at random, and an uploaded photo."""
 
+import re
+
 import numpy as np
 import streamlit as st
 
@@ -52,20 +54,42 @@ def test_image(model_key: str) -> None:
         st.image(figures.pixel_picture(image), caption=label[0].upper() + label[1:], width=drawing.SIZE)
 
 
+def plain(text: str) -> str:
+    """Text a student typed or named (a file name), safe to put in markdown: its symbols stay symbols."""
+    return re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", text)
+
+
+def note_new_upload() -> None:
+    """Mark that a file was just chosen, so it replaces the input once (and not on every visit)."""
+    st.session_state["draw_upload_new"] = True
+
+
+def forget_earlier_upload() -> None:
+    """Take away an uploaded picture's input; a drawing or a test image stays."""
+    if (shared.current_input()[1] or "").startswith("your picture"):
+        shared.clear_input()
+
+
 def upload() -> None:
-    """Upload a photo or scan of a digit; the digit found in it becomes the current input."""
-    upload = st.file_uploader("A photo or scan of one digit", type=UPLOAD_TYPES, key="draw_upload")
+    """Upload a photo or scan of a digit; the digit found in it becomes the current input.
+
+    A file that cannot be read, or holds no digit, takes away an earlier upload's input (so its
+    prediction is not taken for this file's), and leaves a drawing or a test image as it was.
+    """
+    upload = st.file_uploader(
+        "A photo or scan of one digit", type=UPLOAD_TYPES, key="draw_upload", on_change=note_new_upload
+    )
     if upload is None:
         return
     try:
         steps = read_upload(upload.getvalue())
     except ValueError as error:
-        st.error(str(error), icon=":material/broken_image:")
+        st.error(f"{plain(upload.name)}: {error}")
+        forget_earlier_upload()
         return
     if steps is None:
         st.info("No digit found in this picture. Try a darker pen on plain paper, filling most of the photo.")
+        forget_earlier_upload()
         return
-    label = "your picture"
-    if st.session_state.get("draw_upload_seen") != upload.file_id:
-        st.session_state["draw_upload_seen"] = upload.file_id
-        shared.set_input(steps.centred, steps, label, "mnist")
+    if st.session_state.pop("draw_upload_new", False):  # a file just chosen, not one shown again
+        shared.set_input(steps.centred, steps, f"your picture {upload.name}", "mnist")

@@ -66,7 +66,7 @@ def save_tab() -> None:
     token = st.session_state.get("tab_token")
     if token is not None:
         values = {key: st.session_state[key] for key in list(st.session_state) if kept(key)}
-        tab_store().save(token, values, _session_id())
+        tab_store().remember(token, values, _session_id())
 
 
 def tab_keep_going():

@@ -26,7 +26,7 @@ def test_junk_in_the_address_is_not_a_token(text):
 def test_a_reload_takes_back_what_was_saved():
     store = keepsake.StateStore()
     image = np.ones((28, 28), np.float32)
-    store.save("token-aaaaaaaaaaaaaaaa", {"input_image": image, "toy_step": 4}, owner="first")
+    store.remember("token-aaaaaaaaaaaaaaaa", {"input_image": image, "toy_step": 4}, owner="first")
     taken = store.take("token-aaaaaaaaaaaaaaaa", owner="second", owner_alive=alive_none)
     assert taken["toy_step"] == 4 and taken["input_image"] is image
     assert store.take("token-bbbbbbbbbbbbbbbb", owner="second", owner_alive=alive_none) is None
@@ -34,14 +34,14 @@ def test_a_reload_takes_back_what_was_saved():
 
 def test_saving_merges_so_values_of_pages_not_shown_stay_until_overwritten():
     store = keepsake.StateStore()
-    store.save("t" * 22, {"toy_step": 4, "input_label": "your drawing"}, owner="one")
-    store.save("t" * 22, {"input_label": None}, owner="one")
+    store.remember("t" * 22, {"toy_step": 4, "input_label": "your drawing"}, owner="one")
+    store.remember("t" * 22, {"input_label": None}, owner="one")
     assert store.take("t" * 22, "one", alive_none) == {"toy_step": 4, "input_label": None}
 
 
 def test_a_token_still_held_by_a_connected_tab_is_not_taken_over():
     store = keepsake.StateStore()
-    store.save("shared-link-token-xxxxx", {"toy_step": 2}, owner="teacher")
+    store.remember("shared-link-token-xxxxx", {"toy_step": 2}, owner="teacher")
     assert store.take("shared-link-token-xxxxx", "student", lambda session: session == "teacher") is None
     assert store.take("shared-link-token-xxxxx", "teacher", lambda session: session == "teacher") == {"toy_step": 2}
     assert store.holder_alive("shared-link-token-xxxxx", lambda session: session == "teacher")
@@ -51,9 +51,9 @@ def test_a_token_still_held_by_a_connected_tab_is_not_taken_over():
 def test_the_least_recently_used_records_go_first_when_full():
     store = keepsake.StateStore(max_records=3)
     for number in range(3):
-        store.save(f"token-{number:016d}", {"toy_step": number}, owner=str(number))
+        store.remember(f"token-{number:016d}", {"toy_step": number}, owner=str(number))
     store.take("token-0000000000000000", "0", alive_none)  # used again: now the most recent
-    store.save("token-0000000000000003", {"toy_step": 3}, owner="3")
+    store.remember("token-0000000000000003", {"toy_step": 3}, owner="3")
     assert len(store) == 3
     assert store.take("token-0000000000000001", "1", alive_none) is None
     assert store.take("token-0000000000000000", "0", alive_none) == {"toy_step": 0}
@@ -61,7 +61,7 @@ def test_the_least_recently_used_records_go_first_when_full():
 
 def test_records_expire_after_their_time():
     store = keepsake.StateStore(ttl_seconds=0.05)
-    store.save("token-expiring-xxxxxxx", {"toy_step": 1}, owner="one")
+    store.remember("token-expiring-xxxxxxx", {"toy_step": 1}, owner="one")
     time.sleep(0.1)
     assert store.take("token-expiring-xxxxxxx", "one", alive_none) is None
     assert len(store) == 0
@@ -69,10 +69,10 @@ def test_records_expire_after_their_time():
 
 def test_a_record_too_large_is_not_kept_and_the_total_is_bounded():
     store = keepsake.StateStore(max_bytes=10_000, max_total_bytes=25_000)
-    assert not store.save("token-too-large-xxxxxx", {"input_image": np.zeros(20_000, np.uint8)}, owner="one")
+    assert not store.remember("token-too-large-xxxxxx", {"input_image": np.zeros(20_000, np.uint8)}, owner="one")
     assert store.take("token-too-large-xxxxxx", "one", alive_none) is None
     for number in range(5):
-        assert store.save(f"token-{number:016d}", {"input_image": np.zeros(8_000, np.uint8)}, owner=str(number))
+        assert store.remember(f"token-{number:016d}", {"input_image": np.zeros(8_000, np.uint8)}, owner=str(number))
     assert len(store) == 3 and store.total_bytes <= 25_000
 
 

@@ -140,12 +140,12 @@ def test_random_test_image_moves_the_class_picker():
     assert f"(labelled {chosen_class})" in at.session_state["input_label"]
 
 
-def test_an_upload_that_is_not_a_picture_shows_an_error_and_keeps_the_input(seven):
+def test_an_upload_that_is_not_a_picture_shows_an_error_and_keeps_a_test_image(seven):
     at = run_page(seven, "a test seven", tab="Upload a photo")
     at.file_uploader(key="draw_upload").set_value(("digit.png", b"not a picture at all", "image/png")).run()
     assert not at.exception
     assert [error.value for error in at.error] == [
-        "This file is not a picture that can be read: upload a PNG or JPEG image."
+        "digit.png: This file is not a picture that can be read: upload a PNG or JPEG image."
     ]
     assert predictions(at)[0].startswith("Prediction: 7")
 

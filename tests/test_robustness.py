@@ -24,6 +24,7 @@ import streamlit as st
 from PIL import Image, ImageDraw, ImageFile, ImageFilter
 from streamlit.testing.v1 import AppTest
 
+import pages
 from cnnlab import activations, config, data, models, preprocess, uploads
 from tests.e2e.strokes import DIGITS, render
 
@@ -101,19 +102,23 @@ class CanvasResult:
     def __init__(self, png: bytes | None):
         self.image_bytes = png
         self.image_data = None if png is None else np.asarray(Image.open(io.BytesIO(png)))
+        self.json_data = None if png is None else {"objects": [{"type": "path"}]}
 
 
 @pytest.fixture
 def canvas(monkeypatch):
     """Replace the drawing canvas by one that returns the picture given to the returned function.
 
-    AppTest cannot draw on the browser component, so the page's `from streamlit_drawable_canvas
-    import st_canvas` is given a module whose st_canvas returns what the browser would send.
+    AppTest cannot draw on the browser component, so the canvas module pages/drawing.py is imported
+    afresh by the page, and its `from streamlit_drawable_canvas import st_canvas` is given a module
+    whose st_canvas returns what the browser would send.
     """
     drawn = {"png": None}
     module = types.ModuleType("streamlit_drawable_canvas")
     module.st_canvas = lambda **options: CanvasResult(drawn["png"])
     monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", module)
+    monkeypatch.delitem(sys.modules, "pages.drawing", raising=False)
+    monkeypatch.delattr(pages, "drawing", raising=False)
 
     def set_picture(ink: np.ndarray) -> None:
         """ink: uint8 (280, 280), white strokes on the opaque black canvas, as the browser sends it."""
@@ -150,7 +155,7 @@ def test_clearing_the_canvas_takes_the_old_drawing_away(canvas):
     at.run()
     assert not at.exception and not at.error
     assert predictions(at) == []
-    assert "input_image" not in at.session_state
+    assert at.session_state["input_image"] is None
 
 
 @needs_models
@@ -450,6 +455,6 @@ def test_using_the_draw_page_writes_no_file(canvas):
     assert predictions(at)[0] == "2"
     at.session_state["draw_source"] = "Test image"
     at.run()
-    at.selectbox(key="draw_test_class").select(9).run()
+    at.selectbox(key="draw_test_class_mnist").select(9).run()
     assert not at.exception
     assert project_files() == before
