@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from cnnlab import toy
 from tests.e2e.conftest import wait_until_idle
 from tests.e2e.test_browser import assert_no_exception
 from tests.e2e.test_projector import FIT_CHECK
@@ -16,6 +17,8 @@ from tests.e2e.test_projector import FIT_CHECK
 SCREENS = {"1024x768": (1024, 768), "1280x720": (1280, 720), "1400x1000": (1400, 1000)}
 SMALLEST_NUMBER_PX = 16
 TITLES = {"toy": "Toy 5×5 filters", "concepts": "Concepts"}
+METRICS_ARE = """(expected) => JSON.stringify([...document.querySelectorAll("[data-testid='stMetricValue']")]
+  .map((value) => value.innerText.trim())) === JSON.stringify(expected)"""
 
 # Returns a list of sentences, one per problem; empty when every number can be read.
 LESSON_CHECK = """
@@ -185,7 +188,10 @@ def test_toy_edits_survive_a_reload_and_a_visit_to_another_page(browser, app_url
         wait_until_idle(page)
         page.get_by_role("button", name="Next ▶").click()
         wait_for_charts(page)
-        before = page.locator("[data-testid='stMetricValue']").all_inner_texts()
+        image, filters = toy.load_images()["cross"], toy.load_filters()
+        image[0, 1], filters[1][1, 1] = 1.0, 2.5
+        edited = [f"{p:.4f}" for p in toy.classify(image, filters).probabilities]
+        page.wait_for_function(METRICS_ARE, arg=edited, timeout=30_000)
         assert page.locator(".st-key-toy_px_0_1 button").inner_text() == "1"
         for visit in ("reload", "another page"):
             if visit == "reload":
@@ -199,6 +205,6 @@ def test_toy_edits_survive_a_reload_and_a_visit_to_another_page(browser, app_url
             assert page.locator(".st-key-toy_px_0_1 button").inner_text() == "1", visit
             assert page.locator(".st-key-toy_w1_1_1 input").input_value() == "2.50", visit
             assert page.get_by_text("Window 2 of 9 (row 1, column 2)").count() == 1, visit
-            assert page.locator("[data-testid='stMetricValue']").all_inner_texts() == before, visit
+            assert page.locator("[data-testid='stMetricValue']").all_inner_texts() == edited, visit
     finally:
         context.close()
