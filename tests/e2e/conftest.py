@@ -97,3 +97,16 @@ def wait_until_idle(page, timeout: float = 90_000) -> None:
         " === 'notRunning'",
         timeout=timeout,
     )
+
+
+def wait_for_charts(page, timeout: float = 60_000) -> None:
+    """Wait until the script is idle and plotly has drawn every chart on screen (a chart is empty for a
+    moment after a rerun, longer on a busy machine)."""
+    wait_until_idle(page, timeout)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+              .filter((chart) => chart.offsetParent !== null)
+              .every((chart) => chart.querySelector("svg.main-svg"))""",
+        timeout=timeout,
+    )
+    page.wait_for_timeout(800)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from cnnlab import toy
-from tests.e2e.conftest import wait_until_idle
+from tests.e2e.conftest import wait_for_charts, wait_until_idle
 from tests.e2e.test_browser import assert_no_exception
 from tests.e2e.test_projector import FIT_CHECK
 
@@ -85,20 +85,6 @@ def open_page(browser, app_url: str, path: str, size: tuple[int, int]):
     page.get_by_role("heading", name=TITLES[path]).wait_for(timeout=90_000)
     wait_for_charts(page)
     return context, page
-
-
-def wait_for_charts(page) -> None:
-    """Wait until plotly has drawn every chart on screen (a chart is empty for a moment after a rerun)."""
-    wait_until_idle(page)
-    page.wait_for_function(
-        """() => {
-          const shown = [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
-            .filter((chart) => chart.offsetParent !== null);
-          return shown.length > 0 && shown.every((chart) => chart.querySelector("svg.main-svg"));
-        }""",
-        timeout=60_000,
-    )
-    page.wait_for_timeout(800)
 
 
 def problems_on(page, where: str) -> list[str]:

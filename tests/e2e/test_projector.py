@@ -6,14 +6,17 @@ no button whose label is cut short. The README's screenshots are taken here, at 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from tests.e2e.conftest import SCREENSHOT_DIR, wait_until_idle
+from pages import shared
+from tests.e2e.conftest import SCREENSHOT_DIR, wait_for_charts, wait_until_idle
 from tests.e2e.strokes import DIGITS
 from tests.e2e.test_browser import assert_no_exception, draw, read_prediction
 
 PROJECTORS = {"1024x768": (1024, 768), "1280x720": (1280, 720)}
-PAGES = ("", "toy", "draw", "feature_maps", "concepts", "train")
+PAGES = ("", *(page.url_path for page in shared.LESSON))  # the start page, then the lesson's pages
 
 # Returns a list of sentences, one per thing that does not fit; empty when everything fits.
 FIT_CHECK = """
@@ -79,11 +82,14 @@ def open_at(browser, app_url: str, path: str, size: tuple[int, int]):
 
 def give_it_an_input(page, path: str) -> None:
     """Pages that show an input get one, so their full content is checked."""
-    if path == "draw":
+    if path in ("draw", "overview"):
         draw(page, DIGITS[7])
         page.wait_for_timeout(1000)
         wait_until_idle(page)
-        read_prediction(page)
+        if path == "draw":
+            read_prediction(page)
+        else:
+            page.get_by_text(re.compile(r"says \d")).first.wait_for(timeout=60_000)
     elif path == "feature_maps":
         page.get_by_role("button", name="Use a sample test digit").click()
         page.locator("[data-testid='stTab']").first.wait_for(timeout=60_000)
@@ -98,14 +104,13 @@ def test_every_page_fits_a_projector_with_the_sidebar_open(browser, app_url, pat
     try:
         assert page.locator("[data-testid='stSidebar'][data-collapsed='false']").count() == 1, "the sidebar is closed"
         give_it_an_input(page, path)
-        page.wait_for_timeout(1500)
+        wait_for_charts(page)
         assert_no_exception(page)
         problems = page.evaluate(FIT_CHECK)
         tabs = page.get_by_role("tab")
         for index in range(1, tabs.count()):
             tabs.nth(index).click()
-            wait_until_idle(page)
-            page.wait_for_timeout(800)
+            wait_for_charts(page)
             problems += [f"tab {tabs.nth(index).inner_text()}: {problem}" for problem in page.evaluate(FIT_CHECK)]
         assert problems == [], "\n".join(problems)
         if projector == "1024x768":
@@ -113,7 +118,7 @@ def test_every_page_fits_a_projector_with_the_sidebar_open(browser, app_url, pat
                 tabs.first.click()
                 wait_until_idle(page)
             page.set_viewport_size({"width": size[0], "height": 2400})
-            page.wait_for_timeout(1500)
+            wait_for_charts(page)
             SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=SCREENSHOT_DIR / f"projector_{path or 'home'}.png")
     finally:
