@@ -75,7 +75,7 @@ def written_units(units, digits: int = arithmetic.DIGITS) -> np.ndarray:
     return np.vectorize(lambda unit: written(int(unit), digits))(np.asarray(units, np.int64))
 
 
-def window_figure(layer_map, box, title: str, magnitude: bool, mark=None, height: int = 300) -> go.Figure:
+def window_figure(layer_map, box, title: str, magnitude: bool, mark=None, height: int = 260) -> go.Figure:
     """A map with a red box around the cells one number reads (and an optional marked cell).
 
     Args:
@@ -95,7 +95,7 @@ def window_figure(layer_map, box, title: str, magnitude: bool, mark=None, height
     if mark is not None:
         row, col = mark
         figure.add_shape(type="rect", x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5, line_color="#00c853")
-    figure.update_layout(title_font_size=16)
+    figure.update_layout(title_font_size=16, margin={"l": 10, "r": 10, "t": 50 if title else 10, "b": 10})
     return figure
 
 
