@@ -5,10 +5,10 @@ import inspect
 import numpy as np
 import streamlit as st
 
-from cnnlab import arithmetic, geometry
-from cnnlab.arithmetic import written
+from cnnlab import arithmetic, geometry, rounding
 from cnnlab.figures import cell as figures
 from cnnlab.figures import style
+from cnnlab.rounding import written
 
 
 def place_words(position: tuple) -> str:
@@ -39,7 +39,7 @@ def where_it_looks(seen, layer: str, position: tuple, source_map: int, mark=None
 def conv(seen, layer: str, position: tuple) -> None:
     row, col, channel = position
     cell = seen.explain(layer, position)
-    shown = arithmetic.shown_conv(cell, float(seen.outputs[layer][position]))
+    shown = rounding.shown_conv(cell, float(seen.outputs[layer][position]))
     height, width, inputs = cell.patch.shape
     size = f"{height}×{width}"
     st.markdown(f"Filter {channel} lays its {size} kernel on each of the {inputs:,} maps of {cell.input_layer}.")

@@ -5,7 +5,7 @@ import inspect
 import numpy as np
 import streamlit as st
 
-from cnnlab import activations, arithmetic, data
+from cnnlab import activations, arithmetic, data, rounding
 from cnnlab.figures import cell as cell_figures
 from cnnlab.figures import draw, network, style
 from pages import shared
@@ -129,7 +129,7 @@ def cell_section(model, maps, convs) -> None:
     right.plotly_chart(network.cell_figure(maps[layer][:, :, channel], row, col, f"{layer}, map #{channel}"))
     kernel_height, kernel_width, inputs = cell.patch.shape
     source, size = cell.input_layer, f"{kernel_height}×{kernel_width}"
-    shown = arithmetic.shown_conv(cell, float(maps[layer][row, col, channel]))
+    shown = rounding.shown_conv(cell, float(maps[layer][row, col, channel]))
     if inputs > 1:
         st.write(f"{layer} reads the {inputs:,} maps of {source}, so there are {inputs:,} patches of {size} numbers.")
         keep_in_range("cell_input_channel", inputs - 1)
