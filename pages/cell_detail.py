@@ -54,7 +54,8 @@ def conv(seen, layer: str, position: tuple) -> None:
         figures.written_grid(kernel),
         figures.written_units(shown.products[..., pick]),
     ]
-    titles = (f"{cell.input_layer}, map {pick}", f"× kernel (filter {channel})", "= products")
+    st.markdown(f"The patch of {cell.input_layer} (map {pick}) under filter {channel}'s kernel, and their products:")
+    titles = ("patch", "× kernel", "= products")
     grids = figures.number_grids([patch, kernel, cell.products[..., pick]], texts, titles, cell.input_layer == "input")
     st.plotly_chart(grids, config=style.CHART_CONFIG)
     added = figures.sum_line(shown.products[..., pick].ravel(), int(shown.channel_sums[pick]))

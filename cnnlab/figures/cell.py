@@ -46,8 +46,8 @@ def number_grids(grids, texts, titles, magnitude_first: bool) -> go.Figure:
         A go.Figure with one heatmap per grid, each with text equal to texts.
     """
     size = np.shape(grids[0])
-    layout = network.grid_layout(len(grids), len(grids), list(titles), size, gap=0.05)
-    font = 17 if size[1] <= 3 else 12
+    layout = network.grid_layout(len(grids), len(grids), list(titles), size, gap=0.08)
+    font = 15 if size[1] <= 3 else 11  # "−1.0469" must fit its cell at a projector's width
     traces = []
     for index, (grid, text) in enumerate(zip(grids, texts, strict=True)):
         colours = _magnitude() if index == 0 and magnitude_first else _signed(grid)
