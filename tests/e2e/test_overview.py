@@ -74,7 +74,10 @@ def test_every_layer_of_the_shipped_cnn_is_shown_for_a_drawn_digit(overview):
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     overview.set_viewport_size({"width": 1024, "height": 768})
     overview.wait_for_timeout(800)
-    overview.screenshot(path=SCREENSHOT_DIR / "overview_1024x768.png", full_page=True)
+    overview.screenshot(path=SCREENSHOT_DIR / "overview_1024x768_top.png")
+    overview.locator("[data-testid='stPlotlyChart']").first.scroll_into_view_if_needed()
+    overview.wait_for_timeout(500)
+    overview.screenshot(path=SCREENSHOT_DIR / "overview_1024x768.png")
 
 
 def test_a_click_on_a_conv_2_cell_shows_its_receptive_field_and_a_sum_that_matches(overview):
