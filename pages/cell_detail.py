@@ -5,10 +5,10 @@ import inspect
 import numpy as np
 import streamlit as st
 
-from cnnlab import arithmetic, geometry
-from cnnlab.arithmetic import written
+from cnnlab import arithmetic, geometry, rounding
 from cnnlab.figures import cell as figures
 from cnnlab.figures import style
+from cnnlab.rounding import written
 
 
 def place_words(position: tuple) -> str:
@@ -39,7 +39,7 @@ def where_it_looks(seen, layer: str, position: tuple, source_map: int, mark=None
 def conv(seen, layer: str, position: tuple) -> None:
     row, col, channel = position
     cell = seen.explain(layer, position)
-    shown = arithmetic.shown_conv(cell, float(seen.outputs[layer][position]))
+    shown = rounding.shown_conv(cell, float(seen.outputs[layer][position]))
     height, width, inputs = cell.patch.shape
     size = f"{height}×{width}"
     st.markdown(f"Filter {channel} lays its {size} kernel on each of the {inputs:,} maps of {cell.input_layer}.")
@@ -54,7 +54,8 @@ def conv(seen, layer: str, position: tuple) -> None:
         figures.written_grid(kernel),
         figures.written_units(shown.products[..., pick]),
     ]
-    titles = (f"{cell.input_layer}, map {pick}", f"× kernel (filter {channel})", "= products")
+    st.markdown(f"The patch of {cell.input_layer} (map {pick}) under filter {channel}'s kernel, and their products:")
+    titles = ("patch", "× kernel", "= products")
     grids = figures.number_grids([patch, kernel, cell.products[..., pick]], texts, titles, cell.input_layer == "input")
     st.plotly_chart(grids, config=style.CHART_CONFIG)
     added = figures.sum_line(shown.products[..., pick].ravel(), int(shown.channel_sums[pick]))

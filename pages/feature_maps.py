@@ -5,7 +5,7 @@ import inspect
 import numpy as np
 import streamlit as st
 
-from cnnlab import activations, arithmetic, data
+from cnnlab import activations, arithmetic, data, rounding
 from cnnlab.figures import cell as cell_figures
 from cnnlab.figures import draw, network, style
 from pages import shared
@@ -125,11 +125,16 @@ def cell_section(model, maps, convs) -> None:
     cell = activations.cell_arithmetic(model, maps, layer, row, col, channel)
     box = activations.receptive_field(model, layer, row, col)
     left, right = st.columns(2)
-    left.plotly_chart(network.receptive_field_figure(maps["input"][:, :, 0], box))
-    right.plotly_chart(network.cell_figure(maps[layer][:, :, channel], row, col, f"{layer}, map #{channel}"))
+    # Titles as text above the charts: in half a projector's width a chart title would be cut.
+    top, left_edge, bottom, right_edge = box
+    left.markdown(f"**The input pixels it sees: rows {top}–{bottom - 1}, columns {left_edge}–{right_edge - 1}**")
+    left.plotly_chart(cell_figures.window_figure(maps["input"][:, :, 0], box, "", True), config=style.CHART_CONFIG)
+    right.markdown(f"**{layer}, map {channel}: the cell (row {row}, column {col})**")
+    marked = cell_figures.window_figure(maps[layer][:, :, channel], (row, col, row + 1, col + 1), "", False)
+    right.plotly_chart(marked, config=style.CHART_CONFIG)
     kernel_height, kernel_width, inputs = cell.patch.shape
     source, size = cell.input_layer, f"{kernel_height}×{kernel_width}"
-    shown = arithmetic.shown_conv(cell, float(maps[layer][row, col, channel]))
+    shown = rounding.shown_conv(cell, float(maps[layer][row, col, channel]))
     if inputs > 1:
         st.write(f"{layer} reads the {inputs:,} maps of {source}, so there are {inputs:,} patches of {size} numbers.")
         keep_in_range("cell_input_channel", inputs - 1)
@@ -143,7 +148,8 @@ def cell_section(model, maps, convs) -> None:
         )
     else:
         pick = 0
-    titles = (f"{source} patch (channel {pick})", f"× kernel (filter {channel})", "= products")
+    st.markdown(f"The patch of {source} (channel {pick}) under the kernel of filter {channel}, and their products:")
+    titles = ("patch", "× kernel", "= products")
     grids = [cell.patch[..., pick], cell.kernel[..., pick], cell.products[..., pick]]
     texts = [cell_figures.written_grid(grids[0]), cell_figures.written_grid(grids[1])]
     texts.append(cell_figures.written_units(shown.products[..., pick]))

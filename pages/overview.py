@@ -82,7 +82,10 @@ def whole_network(model_key: str) -> None:
         st.button("← Back to the whole network", on_click=back, key="overview_back", type="primary")
         cell_detail.show(readings[chosen[0]], chosen[1], chosen[2])
         return
-    st.caption(f"{style.SIGNED_WORDS} {style.MAGNITUDE_WORDS} Click any small square or bar to see how it was made.")
+    st.caption(
+        f"{style.SIGNED_WORDS} {style.MAGNITUDE_WORDS} Click any small square to see how its number was made "
+        "(on a touch screen: tap once to see the number, tap again to open it)."
+    )
     for key, seen in readings.items():
         if seen is not None:
             network(key, seen, show_all, strongest)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from cnnlab import arithmetic, config, models, reading
+from cnnlab import config, models, reading, rounding
 from cnnlab.figures import animation, cell, overview, style
 
 
@@ -68,7 +68,7 @@ def test_sum_line_writes_negatives_in_brackets_and_adds_up():
 def test_shown_conv_ends_on_the_stored_value(seen):
     explained = seen.explain("conv_2", (4, 4, 3))
     stored = float(seen.outputs["conv_2"][4, 4, 3])
-    shown = arithmetic.shown_conv(explained, stored)
+    shown = rounding.shown_conv(explained, stored)
     assert shown.total + shown.bias == shown.value == round(stored * 10**4)
     assert int(shown.channel_sums.sum()) == shown.total
     assert np.array_equal(shown.products.sum(axis=(0, 1)), shown.channel_sums)

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from cnnlab import arithmetic, config, data, models, reading
+from cnnlab import arithmetic, config, data, models, reading, rounding
 
 MNIST = config.CLASS_NAMES["mnist"]
 
@@ -114,11 +114,11 @@ def test_pool_winner_and_window_in_the_layer_below(digit):
     [([0.31137, 0.00134], 0.31271, 3), ([0.1234567] * 9, 1.1111103, 4), ([-0.25, 0.125, 0.00049], -0.12451, 2)],
 )
 def test_shown_parts_add_up_exactly_and_stay_within_one_unit(parts, total, digits):
-    units = arithmetic.shown_parts(parts, total, digits)
+    units = rounding.shown_parts(parts, total, digits)
     assert int(units.sum()) == round(total * 10**digits)
     assert np.all(np.abs(units - np.asarray(parts) * 10**digits) < 1)
 
 
 def test_written_numbers_have_separators_and_a_true_minus():
-    assert arithmetic.written(12345678, 4) == "1,234.5678"
-    assert arithmetic.written(-5, 4) == "−0.0005"
+    assert rounding.written(12345678, 4) == "1,234.5678"
+    assert rounding.written(-5, 4) == "−0.0005"

@@ -9,15 +9,15 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnlab import arithmetic
-from cnnlab.arithmetic import written
+from cnnlab import arithmetic, rounding
 from cnnlab.figures import network, style
+from cnnlab.rounding import written
 
 FUNCTION_WORDS = {"relu": "ReLU: max(0, x)", "tanh": "tanh(x)", "identity": "the same number", "linear": "x"}
 TOP_CONTRIBUTIONS = 8
 
 
-def number(value: float, digits: int = arithmetic.DIGITS) -> str:
+def number(value: float, digits: int = rounding.DIGITS) -> str:
     """A float written with `digits` decimals, thousands separators and a true minus sign."""
     return written(int(round(float(value) * 10**digits)), digits)
 
@@ -46,8 +46,8 @@ def number_grids(grids, texts, titles, magnitude_first: bool) -> go.Figure:
         A go.Figure with one heatmap per grid, each with text equal to texts.
     """
     size = np.shape(grids[0])
-    layout = network.grid_layout(len(grids), len(grids), list(titles), size, gap=0.05)
-    font = 17 if size[1] <= 3 else 12
+    layout = network.grid_layout(len(grids), len(grids), list(titles), size, gap=0.08)
+    font = 15 if size[1] <= 3 else 11  # "−1.0469" must fit its cell at a projector's width
     traces = []
     for index, (grid, text) in enumerate(zip(grids, texts, strict=True)):
         colours = _magnitude() if index == 0 and magnitude_first else _signed(grid)
@@ -64,18 +64,18 @@ def number_grids(grids, texts, titles, magnitude_first: bool) -> go.Figure:
     return go.Figure(data=traces, layout=layout)
 
 
-def written_grid(values, digits: int = arithmetic.DIGITS) -> np.ndarray:
+def written_grid(values, digits: int = rounding.DIGITS) -> np.ndarray:
     """Floats written with `digits` decimals, as a string array of the same shape."""
     units = np.round(np.asarray(values, np.float64) * 10**digits).astype(np.int64)
     return np.vectorize(lambda unit: written(int(unit), digits))(units)
 
 
-def written_units(units, digits: int = arithmetic.DIGITS) -> np.ndarray:
+def written_units(units, digits: int = rounding.DIGITS) -> np.ndarray:
     """Integers in units of 10**-digits, written, as a string array of the same shape."""
     return np.vectorize(lambda unit: written(int(unit), digits))(np.asarray(units, np.int64))
 
 
-def window_figure(layer_map, box, title: str, magnitude: bool, mark=None, height: int = 300) -> go.Figure:
+def window_figure(layer_map, box, title: str, magnitude: bool, mark=None, height: int = 260) -> go.Figure:
     """A map with a red box around the cells one number reads (and an optional marked cell).
 
     Args:
@@ -95,18 +95,18 @@ def window_figure(layer_map, box, title: str, magnitude: bool, mark=None, height
     if mark is not None:
         row, col = mark
         figure.add_shape(type="rect", x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5, line_color="#00c853")
-    figure.update_layout(title_font_size=16)
+    figure.update_layout(title_font_size=16, margin={"l": 10, "r": 10, "t": 50 if title else 10, "b": 10})
     return figure
 
 
-def sum_line(units, total: int, digits: int = arithmetic.DIGITS) -> str:
+def sum_line(units, total: int, digits: int = rounding.DIGITS) -> str:
     """Numbers written as a sum, negative ones in brackets: "0.1200 + (−0.0400) + 0.0100 = 0.0900"."""
     terms = [written(int(unit), digits) for unit in units]
     terms = [f"({term})" if term.startswith("−") else term for term in terms]
     return " + ".join(terms) + f" = {written(total, digits)}"
 
 
-def conv_lines(shown: arithmetic.ShownConv, kernel_size: str) -> list[str]:
+def conv_lines(shown: rounding.ShownConv, kernel_size: str) -> list[str]:
     """The sentences that add a convolution cell up: per-channel sums, their total, the bias."""
     channels = len(shown.channel_sums)
     bias = f"({written(shown.bias)})" if shown.bias < 0 else written(shown.bias)
@@ -119,7 +119,7 @@ def conv_lines(shown: arithmetic.ShownConv, kernel_size: str) -> list[str]:
     return lines
 
 
-def dense_rows(explained: arithmetic.DenseArithmetic, digits: int = arithmetic.DIGITS) -> tuple[str, int]:
+def dense_rows(explained: arithmetic.DenseArithmetic, digits: int = rounding.DIGITS) -> tuple[str, int]:
     """A markdown table of a dense unit's largest contributions, the rest, the bias and the sum.
 
     Args:
@@ -134,7 +134,7 @@ def dense_rows(explained: arithmetic.DenseArithmetic, digits: int = arithmetic.D
     before = int(round(explained.before * 10**digits))
     bias = int(round(explained.bias * 10**digits))
     parts = [*explained.contributions[top], explained.contributions[rest].sum()]
-    units = arithmetic.shown_parts(parts, (before - bias) / 10**digits, digits)
+    units = rounding.shown_parts(parts, (before - bias) / 10**digits, digits)
     rows = ["| input number | × weight | = product |", "|---:|---:|---:|"]
     for index, unit in zip(top, units, strict=False):
         rows.append(
@@ -148,7 +148,7 @@ def dense_rows(explained: arithmetic.DenseArithmetic, digits: int = arithmetic.D
 
 def softmax_rows(softmax: arithmetic.SoftmaxArithmetic, class_names, chosen: int, digits: int = 6) -> str:
     """A markdown table: each class's score, exp(score − largest), and that over the sum of them all."""
-    exponentials = arithmetic.shown_parts(softmax.exponentials, softmax.total, digits)
+    exponentials = rounding.shown_parts(softmax.exponentials, softmax.total, digits)
     rows = ["| class | score | e^(score − largest) | ÷ sum = probability |", "|---|---:|---:|---:|"]
     for index, name in enumerate(class_names):
         bold = "**" if index == chosen else ""

@@ -74,7 +74,10 @@ def test_every_layer_of_the_shipped_cnn_is_shown_for_a_drawn_digit(overview):
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     overview.set_viewport_size({"width": 1024, "height": 768})
     overview.wait_for_timeout(800)
-    overview.screenshot(path=SCREENSHOT_DIR / "overview_1024x768.png", full_page=True)
+    overview.screenshot(path=SCREENSHOT_DIR / "overview_1024x768_top.png")
+    overview.locator("[data-testid='stPlotlyChart']").first.scroll_into_view_if_needed()
+    overview.wait_for_timeout(500)
+    overview.screenshot(path=SCREENSHOT_DIR / "overview_1024x768.png")
 
 
 def test_a_click_on_a_conv_2_cell_shows_its_receptive_field_and_a_sum_that_matches(overview):
@@ -116,3 +119,22 @@ def test_a_stroke_on_the_overview_canvas_updates_every_column(overview):
     wait_until_idle(overview)
     assert_no_exception(overview)
     assert layer_labels(overview) == LAYERS
+
+
+def test_on_a_touch_screen_a_second_tap_opens_the_cell(browser, app_url):
+    context = browser.new_context(viewport={"width": 1024, "height": 2000}, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{app_url}/overview")
+        wait_until_idle(page)
+        draw(page, DIGITS[1])
+        page.locator("[data-testid='stPlotlyChart'] .annotation-text", has_text="output").first.wait_for(timeout=60_000)
+        wait_until_idle(page)
+        x, y, _ = page.evaluate(CELL_POSITION, [LAYERS.index("pool_1"), 6, 6])
+        page.touchscreen.tap(x, y)  # the first tap shows the number, as hovering does
+        page.wait_for_timeout(700)
+        page.touchscreen.tap(x, y)
+        page.get_by_text(re.compile(r"^pool_1, row 6, column 6")).wait_for(timeout=60_000)
+        assert page.get_by_text(re.compile(r"^max\(")).count() == 1
+    finally:
+        context.close()
