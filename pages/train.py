@@ -54,7 +54,7 @@ def shared_kernels(_progress: training.Progress, run_key: tuple, epoch: int, cou
 
 def member() -> str:
     """This browser session's name in the line of training runs."""
-    return st.session_state.setdefault("training_member", uuid.uuid4().hex)
+    return st.session_state.setdefault("training_run_member", uuid.uuid4().hex)  # kept across reloads, as the run
 
 
 def leave_run(run: training.TrainingRun) -> None:
