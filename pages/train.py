@@ -52,6 +52,18 @@ def shared_kernels(_progress: training.Progress, run_key: tuple, epoch: int, cou
     return figures.kernel_grid(_progress.kernels[epoch], limit=figures.largest_weight(_progress.kernels))
 
 
+@st.cache_resource(max_entries=16, ttl=600, show_spinner=False)
+def result_figures(_run: training.TrainingRun, run_key: tuple) -> tuple:
+    """A finished run's confusion matrix and prediction grids, built once for every student who shares the run."""
+    result, names = _run.result(), config.CLASS_NAMES[_run.settings.dataset]
+    mistakes, samples = result.mistakes, result.samples
+    return (
+        figures.confusion_matrix(result.confusion, names),
+        figures.predictions_grid(mistakes.images, mistakes.true, mistakes.predicted, names, mistakes.confidence, 4),
+        figures.predictions_grid(samples.images, samples.true, samples.predicted, names),
+    )
+
+
 def member() -> str:
     """This browser session's name in the line of training runs."""
     return st.session_state.setdefault("training_run_member", uuid.uuid4().hex)  # kept across reloads, as the run
@@ -165,20 +177,18 @@ def results(run: training.TrainingRun) -> None:
     if result is None:
         return
     shared.adopt_trained_model()
-    names, mistakes, samples = config.CLASS_NAMES[run.settings.dataset], result.mistakes, result.samples
+    confusion, mistakes, samples = result_figures(run, (id(run), run.settings, id(result)))
     st.markdown(words.accuracy_text(result))
     st.markdown(f"Test loss: **{result.test_loss:.4f}**, on images the network never saw during training.")
     st.download_button("Download the model (.keras)", lambda: training.model_bytes(result.model),
                        f"{run.settings.network.key}.keras", key="train_download", on_click="ignore")  # fmt: skip
     left, right = st.columns(2)
     left.subheader("Confusion matrix")
-    left.plotly_chart(figures.confusion_matrix(result.confusion, names), key="train_confusion")
+    left.plotly_chart(confusion, key="train_confusion")
     right.subheader("Its most confident mistakes")
-    grid = figures.predictions_grid(mistakes.images, mistakes.true, mistakes.predicted, names, mistakes.confidence, 4)
-    right.plotly_chart(grid, key="train_mistakes")
+    right.plotly_chart(mistakes, key="train_mistakes")
     st.subheader("The first ten test images: prediction against truth")
-    grid = figures.predictions_grid(samples.images, samples.true, samples.predicted, names)
-    st.plotly_chart(grid, key="train_samples")
+    st.plotly_chart(samples, key="train_samples")
     st.subheader("The network, layer by layer")
     st.dataframe(words.layer_rows(result.model), hide_index=True, height="content")
     with st.expander("Exact output shapes (for teachers)"):
