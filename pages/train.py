@@ -8,10 +8,12 @@ number of training images (TrainingSettings.max_train_examples) so a page test s
 """
 
 import os
+import time
+import uuid
 
 import streamlit as st
 
-from cnnlab import config, models, training
+from cnnlab import config, models, training, training_queue
 from cnnlab.figures import training as figures
 from cnnlab.figures import training_text as words
 from pages import memory, shared
@@ -27,12 +29,66 @@ AUGMENT = {
 SCHEDULE_HELP = "Warm up: the first fifth of the steps grow from 0; then they shrink along a curve to 0 at the end."
 FIELDS = ("preset", "epochs", "batch_size", "optimizer", "learning_rate", "schedule", "dropout", "augmentation")
 FIELDS += ("validation_split", "seed")  # the settings with a widget "train_<field>"
+# Every watching tab reruns the live view on this timer: with a class watching, each rerun takes the
+# interpreter from the training thread, so the view polls every 2 s (every 3 s while waiting).
+WATCHING_POLL_SECONDS, WAITING_POLL_SECONDS = 2.0, 3.0
 
 
 @st.cache_resource
-def slot_pool() -> training.SlotPool:
-    """The one pool of training slots that every visitor of this server shares."""
-    return training.SlotPool()
+def line() -> training_queue.TrainingQueue:
+    """The one line of training runs that every visitor of this server shares."""
+    return training_queue.TrainingQueue()
+
+
+@st.cache_resource(max_entries=64, ttl=60, show_spinner=False)
+def shared_curves(_progress: training.Progress, run_key: tuple, second: int):
+    """A run's learning curves, built at most once a second however many students watch the run."""
+    return figures.learning_curves(**_progress.curves())
+
+
+@st.cache_resource(max_entries=64, ttl=600, show_spinner=False)
+def shared_kernels(_progress: training.Progress, run_key: tuple, epoch: int, count: int):
+    """A run's first-layer filters after one epoch, built once for every student watching the run."""
+    return figures.kernel_grid(_progress.kernels[epoch], limit=figures.largest_weight(_progress.kernels))
+
+
+@st.cache_resource(max_entries=16, ttl=600, show_spinner=False)
+def result_figures(_run: training.TrainingRun, run_key: tuple) -> tuple:
+    """A finished run's confusion matrix and prediction grids, built once for every student who shares the run."""
+    result, names = _run.result(), config.CLASS_NAMES[_run.settings.dataset]
+    mistakes, samples = result.mistakes, result.samples
+    return (
+        figures.confusion_matrix(result.confusion, names),
+        figures.predictions_grid(mistakes.images, mistakes.true, mistakes.predicted, names, mistakes.confidence, 4),
+        figures.predictions_grid(samples.images, samples.true, samples.predicted, names),
+    )
+
+
+def member() -> str:
+    """This browser session's name in the line of training runs."""
+    return st.session_state.setdefault("training_run_member", uuid.uuid4().hex)  # kept across reloads, as the run
+
+
+def leave_run(run: training.TrainingRun) -> None:
+    """Leave the line, or stop watching a run others share (it stops only if nobody is left on it)."""
+    line().leave(run, member())
+    st.session_state.pop("training_run", None)
+
+
+def waiting_view(run: training.TrainingRun) -> None:
+    """Where this session's run stands in the line, when it should start, and a way out."""
+    place = line().place(run)
+    if place.position is None:
+        return
+    ahead = f"{place.runs_ahead} run{'s' if place.runs_ahead != 1 else ''} ahead of yours"
+    guess = "" if place.measured else ", a rough guess until a run of the same network has finished on this server"
+    st.info(
+        f"Your run is number {place.position} in the line for training ({ahead}). "
+        f"It should start in about {place.starts_in:,.0f} s{guess}."
+    )
+    if st.button("Leave the line", key="train_leave"):
+        leave_run(run)
+        st.rerun()
 
 
 @st.cache_resource(show_spinner="Counting the weights of each network…")
@@ -79,26 +135,36 @@ def controls(shown: training.TrainingSettings, off: bool) -> training.TrainingSe
 
 
 def live_view(run: training.TrainingRun, was_active: bool) -> None:
-    """Progress, learning curves and the first layer's filters; redrawn every second while the run is active."""
+    """Progress, learning curves and the first layer's filters; redrawn every 2 s while the run is active."""
     progress = run.progress()
     if was_active and not run.is_active:
         st.rerun()  # the run has just ended: redraw the whole page, with its results
     if progress.state == "waiting":
-        st.info("Waiting for a free training slot: another model is training on this server. Yours starts after it.")
+        waiting_view(run)
     elif run.is_active:
         st.progress(progress.fraction, text=words.progress_text(progress))
-    if run.is_active and st.button("Stop training", key="train_stop"):
-        run.stop()
+    sharing = line().members(run)
+    if sharing > 1:
+        st.caption(
+            f"{sharing} students started this same run: it is trained once, for all of them. "
+            "Stop takes only you off it; it goes on for the others."
+        )
+    if run.is_active and progress.state != "waiting" and st.button("Stop training", key="train_stop"):
+        if line().members(run) > 1:
+            leave_run(run)
+            st.rerun()
+        line().stop(run, member())
     if progress.batch_loss:
-        st.plotly_chart(figures.learning_curves(**progress.curves()), key="train_curves")
+        curves = shared_curves(progress, (id(run), run.settings), int(time.monotonic()))
+        st.plotly_chart(curves, key="train_curves")
         st.caption(words.curves_text(progress.steps_per_execution))
     if progress.kernels:
         st.subheader("The first layer's filters, epoch by epoch")
         st.caption("Epoch 0 is the random start. Red weights add the pixel under them; blue ones subtract it.")
         last = len(progress.kernels) - 1
         epoch = st.slider("After epoch", 0, last, last, key="train_kernel_epoch") if last else 0
-        scale = figures.largest_weight(progress.kernels)
-        st.plotly_chart(figures.kernel_grid(progress.kernels[epoch], limit=scale), key="train_kernels")
+        kernels = shared_kernels(progress, (id(run), run.settings), epoch, len(progress.kernels))
+        st.plotly_chart(kernels, key="train_kernels")
     elif progress.batch_loss:
         st.caption("This network has no convolution layer, so it has no filters to show.")
 
@@ -111,20 +177,18 @@ def results(run: training.TrainingRun) -> None:
     if result is None:
         return
     shared.adopt_trained_model()
-    names, mistakes, samples = config.CLASS_NAMES[run.settings.dataset], result.mistakes, result.samples
+    confusion, mistakes, samples = result_figures(run, (id(run), run.settings, id(result)))
     st.markdown(words.accuracy_text(result))
     st.markdown(f"Test loss: **{result.test_loss:.4f}**, on images the network never saw during training.")
     st.download_button("Download the model (.keras)", lambda: training.model_bytes(result.model),
                        f"{run.settings.network.key}.keras", key="train_download", on_click="ignore")  # fmt: skip
     left, right = st.columns(2)
     left.subheader("Confusion matrix")
-    left.plotly_chart(figures.confusion_matrix(result.confusion, names), key="train_confusion")
+    left.plotly_chart(confusion, key="train_confusion")
     right.subheader("Its most confident mistakes")
-    grid = figures.predictions_grid(mistakes.images, mistakes.true, mistakes.predicted, names, mistakes.confidence, 4)
-    right.plotly_chart(grid, key="train_mistakes")
+    right.plotly_chart(mistakes, key="train_mistakes")
     st.subheader("The first ten test images: prediction against truth")
-    grid = figures.predictions_grid(samples.images, samples.true, samples.predicted, names)
-    st.plotly_chart(grid, key="train_samples")
+    st.plotly_chart(samples, key="train_samples")
     st.subheader("The network, layer by layer")
     st.dataframe(words.layer_rows(result.model), hide_index=True, height="content")
     with st.expander("Exact output shapes (for teachers)"):
@@ -142,11 +206,11 @@ run = st.session_state.get("training_run")
 active = run is not None and run.is_active
 settings = controls(run.settings if run else training.default_settings(), off=active)
 if st.button("Start training", key="train_start", type="primary", disabled=active) and not active:
-    run = training.TrainingRun(settings, slot_pool(), keep_going=memory.tab_keep_going())
-    run.start()
+    run = line().join(settings, member(), keep_going=memory.tab_keep_going())
     st.session_state["training_run"] = run
     st.rerun()
 if run is not None:
-    st.fragment(run_every=1.0 if active else None)(live_view)(run, active)
+    poll = WAITING_POLL_SECONDS if run.state == "waiting" else WATCHING_POLL_SECONDS
+    st.fragment(run_every=poll if active else None)(live_view)(run, active)
     if not active:
         results(run)
