@@ -11,6 +11,7 @@ PAGES = [HOME] + [
     st.Page(page.path, title=page.title, icon=page.icon, url_path=page.url_path) for page in shared.LESSON
 ]
 
-memory.restore_tab()  # a reloaded tab gets back what the student did
-st.navigation(PAGES).run()
-memory.save_tab()
+with shared.app_run():
+    memory.restore_tab()  # a reloaded tab gets back what the student did
+    st.navigation(PAGES).run()
+    memory.save_tab()

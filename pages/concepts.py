@@ -5,7 +5,9 @@ import streamlit as st
 
 from cnnlab import convmath, toy
 from cnnlab.figures import lessons, style
-from pages import shared  # noqa: F401  (deep links run through app.py's navigation)
+from pages import shared
+
+shared.through_app_navigation()
 
 POOL_EXAMPLE = np.array([[1, 3, 2, 1], [2, 9, 1, 1], [1, 3, 2, 3], [5, 6, 1, 2]], dtype=float)
 RGB = ["red", "green", "blue"]

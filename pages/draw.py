@@ -8,6 +8,8 @@ from cnnlab.figures import draw as figures
 from cnnlab.figures.style import CHART_CONFIG, MAGNITUDE_WORDS
 from pages import drawing, inputs, shared
 
+shared.through_app_navigation()
+
 CNN, MLP = "mnist", "mnist_mlp"
 SHORT_NAMES = {CNN: "CNN", MLP: "Fully connected"}
 SHIFTS = np.arange(-6, 7)

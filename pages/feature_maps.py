@@ -10,6 +10,8 @@ from cnnlab.figures import cell as cell_figures
 from cnnlab.figures import draw, network, style
 from pages import shared
 
+shared.through_app_navigation()
+
 TABS = ["Feature maps", "Dense layers and answer", "Kernels", "One number, step by step", "Which pixels mattered"]
 HEAT_METHODS = {
     "Saliency": (activations.saliency, "Bright pixels: a small change there would change the score of «{}» most."),

@@ -4,6 +4,8 @@ import streamlit as st
 
 from pages import shared
 
+shared.through_app_navigation()
+
 st.title("CNN Lab: how a neural network sees a digit")
 st.markdown(
     """

@@ -6,6 +6,8 @@ from cnnlab import geometry, reading
 from cnnlab.figures import animation, overview, style
 from pages import cell_detail, drawing, shared
 
+shared.through_app_navigation()
+
 SELECTION = 6
 CELL_KEY = "overview_cell"
 

@@ -15,12 +15,15 @@ Keys of the Draw page start "draw_", of the Toy page "toy_", of the Train page "
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
+import threading
 from dataclasses import dataclass
 
 import keras
 import streamlit as st
+from streamlit import runtime
 
 from cnnlab import activations, config, models
 from pages import memory
@@ -86,21 +89,36 @@ def _keep_keras_session_between_runs() -> None:
 _keep_keras_session_between_runs()
 
 
-def _run_through_app_navigation() -> None:
-    """Send a deep link that arrives before app.py ever ran through app.py's navigation.
+_RUN = threading.local()  # what the current script run went through; one script run per thread at a time
 
-    Until app.py has called st.navigation once, Streamlit treats the folder pages/ as a
-    list of stand-alone pages, so /draw on a fresh server would run draw.py without the
-    app's layout and menu. Switching that mode off and rerunning runs app.py instead.
+
+@contextlib.contextmanager
+def app_run():
+    """Mark a script run as one that app.py's navigation leads (app.py wraps its run in this)."""
+    _RUN.via_app = True
+    try:
+        yield
+    finally:
+        _RUN.via_app = False
+
+
+def through_app_navigation() -> None:
+    """Send a page that runs without app.py through app.py's navigation.
+
+    Until app.py has called st.navigation once, Streamlit treats the folder pages/ as a list of
+    stand-alone pages, so /draw on a fresh server would run draw.py without the app's layout and
+    menu, and so would every tab opened at that moment. Switching that mode off and rerunning runs
+    app.py instead. Every page calls this first thing (never during an import: a rerun raised
+    inside an import would break the same import in the sessions opening with it). Without a
+    server (a page test runs one page file alone) there is nothing to send it through.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
-
-
-_run_through_app_navigation()
+    if runtime.exists() and not getattr(_RUN, "via_app", False):
+        st.rerun()
 
 
 @st.cache_resource(show_spinner="Loading the model…")

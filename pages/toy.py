@@ -11,7 +11,9 @@ import streamlit as st
 
 from cnnlab import convmath, toy
 from cnnlab.figures import lessons, style
-from pages import shared  # noqa: F401  (deep links run through app.py's navigation)
+from pages import shared
+
+shared.through_app_navigation()
 
 SIZE, KERNEL = toy.IMAGE_SIZE, toy.KERNEL_SIZE
 KEEP = "session"  # Edits survive a visit to another page.

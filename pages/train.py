@@ -18,6 +18,8 @@ from cnnlab.figures import training as figures
 from cnnlab.figures import training_text as words
 from pages import memory, shared
 
+shared.through_app_navigation()
+
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
 OPTIMIZERS = {"adam": "Adam", "rmsprop": "RMSprop", "adadelta": "Adadelta", "sgd": "SGD with momentum"}
 SCHEDULES = {"one_cycle": "Warm up, then to 0", "constant": "Constant", "plateau": "Halve when stuck"}
