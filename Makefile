@@ -35,4 +35,5 @@ data: $(VENV)/app.stamp
 	$(BIN)/python -m cnnlab.data fetch mnist fashion_mnist
 
 bench: $(VENV)/dev.stamp system data
+	bash scripts/install_system_deps.sh --bench
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
