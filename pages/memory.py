@@ -40,7 +40,7 @@ def _session_id() -> str:
 
 
 def _session_alive(session_id: str) -> bool:
-    return runtime.exists() and runtime.get_instance().is_active_session(session_id)
+    return runtime.exists() and runtime.get_instance().is_active_session(session_id) is True
 
 
 def restore_tab() -> None:
@@ -75,7 +75,7 @@ def tab_keep_going():
     A reload takes the tab's record over (restore_tab), so the run follows the tab rather than
     the first session. The run stops once no session has held the tab for GRACE_SECONDS.
     """
-    if not runtime.exists():  # a test without a server: nobody can close the tab
+    if not _session_alive(_session_id()):  # a page test without a real server: nobody can close the tab
         return lambda: True
     token, store, last_seen = st.session_state.get("tab_token"), tab_store(), [time.monotonic()]
 

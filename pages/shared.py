@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import keras
 import streamlit as st
 from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab import activations, config, models
 from pages import memory
@@ -114,11 +115,19 @@ def through_app_navigation() -> None:
     """
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-    if runtime.exists() and not getattr(_RUN, "via_app", False):
-        st.rerun()
+    if getattr(_RUN, "via_app", False) or not _served():
+        return
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
+def _served() -> bool:
+    """True if this script run serves a browser through the server (not a page test's run, whose
+    stand-in server answers every question with a stand-in object rather than True)."""
+    context = get_script_run_ctx()
+    if context is None or not runtime.exists():
+        return False
+    return runtime.get_instance().is_active_session(context.session_id) is True
 
 
 @st.cache_resource(show_spinner="Loading the model…")
