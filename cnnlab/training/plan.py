@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import keras
 
-from cnnlab import data, models, pipeline
+from cnnlab import builder, data, models, pipeline
 from cnnlab.training import schedules
 from cnnlab.training.settings import TrainingSettings
 
@@ -40,7 +40,10 @@ def prepare(settings: TrainingSettings) -> Plan:
     if settings.max_train_examples is not None:
         x_fit, y_fit = x_fit[: settings.max_train_examples], y_fit[: settings.max_train_examples]
     keras.utils.set_random_seed(settings.seed)
-    model = models.build_model(settings.network, dropout=settings.dropout)
+    if settings.architecture:  # a network from the builder instead of the preset
+        model = builder.build_model(settings.architecture)
+    else:
+        model = models.build_model(settings.network, dropout=settings.dropout)
     augmentation = 1.0 if settings.augmentation else 0.0
     clothes = settings.dataset == "fashion_mnist"
     batches = pipeline.make_dataset(

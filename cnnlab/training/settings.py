@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from cnnlab import config, data, models
+from cnnlab import builder, config, data, models
 
 SOURCES = ("embedded", "full")
 SCHEDULES = models.SCHEDULES
@@ -55,6 +55,7 @@ class TrainingSettings:
     seed: int = 1
     steps_per_execution: int | None = None
     max_train_examples: int | None = None
+    architecture: tuple = ()  # builder.Block rows of a network built by hand; empty: the preset
 
     def __post_init__(self):
         for passed, message in self._checks():
@@ -87,6 +88,10 @@ class TrainingSettings:
             (
                 self.max_train_examples is None or _whole(self.max_train_examples, 1, 10**7),
                 "The limit on training examples must be None or a positive whole number.",
+            ),
+            (
+                isinstance(self.architecture, tuple) and all(isinstance(b, builder.Block) for b in self.architecture),
+                "A built architecture must be a tuple of builder.Block.",
             ),
         ]
 
