@@ -140,7 +140,7 @@ def _check_block(block: Block) -> None:
             raise ValueError(message)
 
 
-def _layer_names(blocks: tuple) -> list[str]:
+def layer_names(blocks: tuple) -> list[str]:
     """The Keras name of each block: conv_1, relu_1, pool_1, avgpool_2, batchnorm_1, dropout_1, dense_1."""
     counters, names = {}, []
     for block in blocks:
@@ -210,7 +210,7 @@ def plan(blocks: tuple, num_classes: int = config.NUM_CLASSES, images: int = 9_0
     if len(blocks) > MAX_BLOCKS:
         return Plan((), f"A network here has at most {MAX_BLOCKS} layers; this one has {len(blocks)}.")
     rows, shape = [], tuple(config.IMAGE_SHAPE)
-    for name, block in zip(_layer_names(blocks), blocks, strict=True):
+    for name, block in zip(layer_names(blocks), blocks, strict=True):
         try:
             _check_block(block)
         except ValueError as error:
@@ -330,7 +330,7 @@ def build_model(
     check(blocks, num_classes)
     inputs = keras.Input(shape=config.IMAGE_SHAPE, name="input")
     x = inputs
-    for block, layer_name in zip(blocks, _layer_names(blocks), strict=True):
+    for block, layer_name in zip(blocks, layer_names(blocks), strict=True):
         if block.kind == "dense" and len(x.shape) == 4:
             x = layers.Flatten(name="flatten")(x)
         layer = _layer(block, layer_name)
@@ -345,6 +345,24 @@ def build_model(
         metrics=["accuracy"],
     )
     return model
+
+
+def summary(blocks: tuple) -> str:
+    """A network in one line, e.g. "conv 32 3×3 → relu → max pool → dense 128 relu → output"."""
+    words = {
+        "conv": lambda block: (
+            f"conv {block.size} {block.kernel_size}×{block.kernel_size}"
+            + (f" {block.padding}" if block.padding == "same" else "")
+            + (f" stride {block.stride}" if block.stride > 1 else "")
+        ),
+        "activation": lambda block: block.function,
+        "pool": lambda block: f"{block.pooling} pool",
+        "batchnorm": lambda block: "batch norm",
+        "dropout": lambda block: f"dropout {block.rate:g}",
+        "dense": lambda block: f"dense {block.size} {block.function}",
+    }
+    shown = [words[block.kind](block) for block in blocks if not (block.kind == "pool" and block.pooling == "none")]
+    return " → ".join([*shown, "output"])
 
 
 def from_preset(key: str) -> tuple:

@@ -96,14 +96,21 @@ def test_impossible_networks_are_refused_with_a_sentence(blocks, words):
 
 
 def test_the_rows_stop_where_the_shape_collapses():
-    blocks = (Block("conv", kernel_size=7, stride=2), Block("conv", kernel_size=7, stride=2), Block("conv", kernel_size=7))
+    blocks = (
+        Block("conv", kernel_size=7, stride=2),
+        Block("conv", kernel_size=7, stride=2),
+        Block("conv", kernel_size=7),
+    )
     assert [row.name for row in builder.plan(blocks).rows] == ["conv_1", "conv_2"]
 
 
 def test_networks_too_large_for_a_class_are_refused_before_training():
     wide = (Block("dense", size=2048), Block("dense", size=2048), Block("dense", size=2048))
     assert "a class server trains at most 5,000,000" in builder.plan(wide).problem
-    slow = (Block("conv", size=128, kernel_size=7, padding="same"), Block("conv", size=128, kernel_size=7, padding="same"))
+    slow = (
+        Block("conv", size=128, kernel_size=7, padding="same"),
+        Block("conv", size=128, kernel_size=7, padding="same"),
+    )
     plan = builder.plan(slow)
     assert plan.weights < builder.MAX_WEIGHTS
     assert "One epoch on 9,000 images would take about" in plan.problem
@@ -116,7 +123,9 @@ def test_the_time_estimate_grows_with_the_work_and_the_images():
     small, deep = (builder.plan(builder.from_preset(key)) for key in ("guide_cnn", "kaggle_deep"))
     assert deep.macs > 10 * small.macs
     assert builder.seconds_per_epoch(deep.macs, 9000) > builder.seconds_per_epoch(small.macs, 9000)
-    assert builder.seconds_per_epoch(small.macs, 18000) == pytest.approx(2 * builder.seconds_per_epoch(small.macs, 9000))
+    assert builder.seconds_per_epoch(small.macs, 18000) == pytest.approx(
+        2 * builder.seconds_per_epoch(small.macs, 9000)
+    )
 
 
 def test_shape_words():

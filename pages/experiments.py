@@ -1,0 +1,100 @@
+"""Experiments: build a network, train several, and compare them side by side.
+
+Session state: "builder_rows" (pages/builder_controls.py), "experiment_runs" (a
+cnnlab.comparison.RunBook with every run of the session, the Train page's included), and the
+widgets keyed "exp_*". "Use this model" writes "training_run", "trained_model", "trained_dataset"
+and "model_choice" as pages/shared.py reads them.
+"""
+
+import os
+import random
+
+import streamlit as st
+
+from cnnlab import builder, comparison, training
+from pages import builder_controls, run_views
+
+LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
+SETTINGS_WORDS = (
+    "Each run trains with Adam, learning rate 0.002, batches of 128 images, the learning rate halved when "
+    "validation stalls: the Train page's defaults. Dropout is a row of the network here."
+)
+
+
+@st.cache_resource
+def slot_pool() -> training.SlotPool:
+    """The one pool of training slots that every visitor of this server shares."""
+    return training.SlotPool()
+
+
+def _new_seed() -> None:
+    st.session_state["exp_seed"] = random.randrange(2**31 - 1)
+
+
+def training_controls(limit: int | None) -> tuple[str, str, int, int, bool, str]:
+    """The images, epochs, seed and name of the next run: (dataset, source, epochs, seed, two seeds, name)."""
+    choices = training.dataset_choices()
+    left, middle, right = st.columns([2.2, 1.4, 1.4], vertical_alignment="bottom")
+    dataset, source = choices[left.selectbox("Images", list(choices), key="exp_images")]
+    epochs = middle.slider("Epochs", 1, 10, 3, key="exp_epochs")
+    seed = right.number_input("Random seed", 0, 2**31 - 1, 1, key="exp_seed")
+    left.text_input("Name of the run", key="exp_name", placeholder="e.g. five filters 5×5", max_chars=40)
+    middle.button("New random seed", key="exp_new_seed", on_click=_new_seed)
+    two_seeds = right.toggle("Train twice, two seeds", key="exp_two_seeds", help="The same network, another start")
+    st.caption(SETTINGS_WORDS)
+    return dataset, source, epochs, int(seed), two_seeds, st.session_state["exp_name"]
+
+
+def start_runs(blocks: tuple, controls: tuple, limit: int | None) -> None:
+    """Start one run of the built network, or two with different seeds, and keep them in the book."""
+    dataset, source, epochs, seed, two_seeds, name = controls
+    seeds = [seed, random.randrange(2**31 - 1)] if two_seeds else [seed]
+    book = st.session_state["experiment_runs"]
+    base = st.session_state.get("builder_loaded", "guide_cnn")
+    for each in seeds:
+        settings = training.default_settings(
+            dataset=dataset, source=source, preset=base, epochs=epochs, seed=each, dropout=0.0,
+            max_train_examples=limit, architecture=blocks,
+        )  # fmt: skip
+        run = training.TrainingRun(settings, slot_pool(), keep_going=run_views.session_keep_going())
+        run.start()
+        book.add(run, f"{name.strip() or builder.summary(blocks)[:40]}" + (f" (seed {each})" if two_seeds else ""))
+
+
+def main() -> None:
+    st.title("Experiments")
+    st.write(
+        "Build your own network row by row, train it, and compare it with other runs: more filters or fewer, "
+        "3×3 or 5×5, pooling or not, dropout or not, no convolution at all. Every row shows the shape of "
+        "what it passes on and how many weights it learns."
+    )
+    book = st.session_state.setdefault("experiment_runs", comparison.RunBook())
+    train_page_run = st.session_state.get("training_run")
+    if train_page_run is not None and not book.holds(train_page_run):
+        book.add(train_page_run, f"Train page, {train_page_run.settings.preset}")
+    limit = int(os.environ[LIMIT_ENV]) if os.environ.get(LIMIT_ENV, "").isdigit() else None
+    st.header("1. Build a network")
+    source = training.dataset_choices()[st.session_state.get("exp_images", next(iter(training.dataset_choices())))][1]
+    images = comparison.training_images(source, limit=limit)
+    blocks, plan = builder_controls.builder_controls(images)
+    seconds = builder.seconds_per_epoch(plan.macs, images)
+    st.markdown(
+        f"**Total: {plan.weights:,} weights** · about **{seconds:,.0f} s** per epoch on {images:,} images "
+        "on this server (an estimate)"
+    )
+    if plan.problem:
+        st.error(plan.problem)
+    st.header("2. Train it")
+    controls = training_controls(limit)
+    busy = bool(book.active)
+    if busy:
+        st.caption("Your last run is still training: start the next one when it has finished.")
+    if st.button("Start training", key="exp_start", type="primary", disabled=bool(plan.problem) or busy):
+        start_runs(blocks, controls, limit)
+        st.rerun()
+    st.fragment(run_every=1.0 if busy else None)(run_views.progress_view)(book, busy)
+    st.header("3. Compare runs")
+    run_views.compare_view(book)
+
+
+main()

@@ -1,0 +1,165 @@
+"""The Experiments page's views of its runs: live progress, and runs compared side by side."""
+
+import time
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from cnnlab import activations, comparison, data, training
+from cnnlab.figures import compare as figures
+from cnnlab.figures import network
+from cnnlab.figures import training as training_figures
+from cnnlab.figures.style import CHART_CONFIG
+from pages import shared
+
+GRACE_SECONDS = 15.0  # a tab away this long was closed, rather than briefly lost its connection
+PER_ROW = 3
+DIFFERS = "background-color: #fff3b0; font-weight: bold"
+LAYER_CHOICES = {"first": "The first convolution's maps", "last": "The last maps before the dense layers"}
+
+
+def session_keep_going():
+    """A check the run makes after every batch: is this browser tab still connected?"""
+    context = get_script_run_ctx()
+    if context is None or not runtime.exists():
+        return lambda: True
+    server, session_id, last_seen = runtime.get_instance(), context.session_id, [time.monotonic()]
+
+    def keep_going() -> bool:
+        if server.is_active_session(session_id):
+            last_seen[0] = time.monotonic()
+        return time.monotonic() - last_seen[0] < GRACE_SECONDS
+
+    return keep_going
+
+
+def progress_view(book: comparison.RunBook, was_active: bool) -> None:
+    """A progress bar and a Stop button per active run; redrawn every second while one is active."""
+    if was_active and not book.active:
+        st.rerun()  # the last run has just ended: redraw the whole page, with its results
+    for entry in book.active:
+        progress = entry.run.progress()
+        st.progress(progress.fraction, text=f"{entry.label} · {training.describe(progress)}")
+        if st.button(f"Stop run {entry.number}", key=f"exp_stop_{entry.number}"):
+            entry.run.stop()
+    for entry in book.entries:
+        if entry.run.error:
+            st.error(f"{entry.label}: {entry.run.error}")
+
+
+def use_run(entry: comparison.Entry) -> None:
+    """Make a run's model the one every other page uses, as the Train page does with its run."""
+    st.session_state["training_run"] = entry.run
+    shared.adopt_trained_model()
+    st.session_state["model_choice"] = shared.TRAINED_KEY
+
+
+@st.cache_data(show_spinner=False)
+def _test_image(dataset: str) -> tuple[np.ndarray, str]:
+    """The first embedded test image of a dataset, float32 (28, 28) in [0, 1], and its label."""
+    _, (images, labels) = data.load_dataset(dataset, "embedded")
+    return images[0].astype(np.float32) / 255.0, f"test image #0 (a {labels[0]})"
+
+
+def _picture_layer(model, which: str) -> str | None:
+    """The first convolution's activation (or the convolution), or the last layer with maps; None without convs."""
+    spatial = activations.spatial_layers(model)
+    if not spatial:
+        return None
+    if which == "last":
+        return spatial[-1]
+    first = spatial.index(activations.conv_layers(model)[0])
+    following = spatial[first + 1] if first + 1 < len(spatial) else None
+    return following if following and following.split("_")[0] in ("relu", "tanh", "sigmoid") else spatial[first]
+
+
+def _side_by_side(entries: list) -> list:
+    """Columns for each entry, PER_ROW to a row."""
+    columns = []
+    for start in range(0, len(entries), PER_ROW):
+        columns += st.columns(PER_ROW)[: len(entries[start : start + PER_ROW])]
+    return columns
+
+
+def filters_view(entries: list) -> None:
+    """The first layer's filters of each run, on one colour scale."""
+    kernels = {entry.number: entry.run.progress().kernels for entry in entries}
+    limit = training_figures.largest_weight([found[-1] for found in kernels.values() if found])
+    for column, entry in zip(_side_by_side(entries), entries, strict=True):
+        column.markdown(f"**{entry.label}**")
+        if kernels[entry.number]:
+            figure = training_figures.kernel_grid(kernels[entry.number][-1], limit=limit)
+            column.plotly_chart(figure, key=f"exp_filters_{entry.number}", config=CHART_CONFIG)
+        else:
+            column.caption("No convolution: no filters to show.")
+
+
+def maps_view(entries: list) -> None:
+    """Each run's feature maps for the same input: the drawn digit, or a test image."""
+    image, label = shared.current_input()
+    if image is None:
+        image, label = _test_image(entries[0].run.settings.dataset)
+        st.caption(f"No digit drawn yet (draw one on **Draw a digit**): showing {label}.")
+    which = st.radio("Layer", list(LAYER_CHOICES), format_func=LAYER_CHOICES.get, horizontal=True, key="exp_layer")
+    st.write(f"Input: {label}. One colour scale per run: red above 0, blue below, white at 0.")
+    for column, entry in zip(_side_by_side(entries), entries, strict=True):
+        model = entry.run.result().model
+        name = _picture_layer(model, which)
+        column.markdown(f"**{entry.label}**")
+        if name is None:
+            column.caption("No convolution: no feature maps, only dense layers.")
+            continue
+        maps = activations.make_extractor(model).maps(image)[name]
+        figure = network.feature_map_grid(maps, network.layer_header(name, maps), columns=6)
+        column.plotly_chart(figure, key=f"exp_maps_{entry.number}", config=CHART_CONFIG)
+
+
+def settings_view(entries: list) -> None:
+    """The settings and results of the runs, rows where they differ highlighted."""
+    rows = comparison.settings_table(entries)
+    table = pd.DataFrame(rows).set_index("setting")
+    differs = table.pop("differs")
+    styled = table.style.apply(lambda row: [DIFFERS if differs[row.name] else ""] * len(row), axis=1)
+    st.dataframe(styled, key="exp_settings", height="content")
+    st.caption("Highlighted: the rows where the runs differ.")
+
+
+def compare_view(book: comparison.RunBook) -> None:
+    """Pick runs, then their curves overlaid, settings, filters and feature maps side by side."""
+    if book.dropped:
+        st.warning(
+            f"Dropped to keep the server's memory small: {', '.join(book.dropped)}. A session keeps at most "
+            f"{book.max_runs} runs and {book.max_weights:,} weights in all."
+        )
+    finished = {entry.number: entry for entry in book.finished}
+    if not finished:
+        st.info("Train a network above: every run of this session appears here, to compare.")
+        return
+    chosen = st.multiselect(
+        "Runs to compare",
+        list(finished),
+        default=list(finished)[-2:],
+        format_func=lambda number: finished[number].label,
+        key="exp_compare",
+    )
+    entries = [finished[number] for number in chosen]
+    if not entries:
+        st.info("Pick two or more runs.")
+        return
+    st.plotly_chart(figures.curves_overlay(comparison.curves_of(entries)), key="exp_curves", config=CHART_CONFIG)
+    st.caption("One colour per run. Solid: the validation images; dashed: the training images, per epoch.")
+    settings_view(entries)
+    in_use = st.session_state.get("trained_model")
+    for column, entry in zip(_side_by_side(entries), entries, strict=True):
+        if entry.run.result().model is in_use:
+            column.success(f"{entry.label}: used on the other pages")
+        else:
+            column.button(f"Use run {entry.number} on the other pages", key=f"exp_use_{entry.number}",
+                          on_click=use_run, args=(entry,))  # fmt: skip
+    st.subheader("First-layer filters")
+    filters_view(entries)
+    st.subheader("Feature maps for the same digit")
+    maps_view(entries)
