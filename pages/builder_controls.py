@@ -27,7 +27,7 @@ FIELDS = {
     "dropout": {"rate": (RATES, lambda value: f"drop {value:.0%}")},
     "dense": {"size": (UNITS, lambda value: f"{value:,} units"), "function": (builder.FUNCTIONS, str)},
 }
-WIDTHS = [1.5, 1.25, 1.0, 1.15, 1.05, 2.3, 0.45]
+WIDTHS = [1.0, 1.3, 3.5, 0.55]
 
 
 def load_blocks(blocks: tuple) -> None:
@@ -54,6 +54,21 @@ def _insert() -> None:
     st.session_state["builder_next_id"] += 1
 
 
+def _suggest_place() -> None:
+    """Put a new convolution or pooling after the last row that still holds maps; anything else at the end."""
+    rows = st.session_state["builder_rows"]
+    place = rows[-1][0] if rows else -1
+    if st.session_state["builder_add_kind"] in ("conv", "pool"):
+        before_dense = [row_id for row_id, block in rows[: _first_dense(rows)]]
+        place = before_dense[-1] if before_dense else -1
+    st.session_state["builder_add_after"] = place
+
+
+def _first_dense(rows: list) -> int:
+    """The index of the first dense row, or the number of rows if there is none."""
+    return next((index for index, (_, block) in enumerate(rows) if block.kind == "dense"), len(rows))
+
+
 def _current(row_id: int, block: builder.Block) -> builder.Block:
     """The block of a row with its widgets' values (those drawn last run), before they are drawn again."""
     fields = FIELDS[block.kind]
@@ -63,28 +78,35 @@ def _current(row_id: int, block: builder.Block) -> builder.Block:
 
 
 def _row(row_id: int, block: builder.Block, row: builder.Row | None) -> None:
-    """One row: its name, its widgets, its output shape and weights, a remove button."""
-    columns = st.columns(WIDTHS, vertical_alignment="center")
-    name = row.name if row else "—"
-    columns[0].markdown(f"**{name}**  \n{builder.KIND_NAMES[block.kind]}")
-    for column, (field, (choices, words)) in zip(columns[1:5], FIELDS[block.kind].items(), strict=False):
+    """One row: its name and output shape and weights, a remove button, then its widgets beneath."""
+    name, kind, shape, remove = st.columns(WIDTHS, vertical_alignment="center")
+    name.markdown(f"**{row.name if row else '—'}**")
+    kind.markdown(builder.KIND_NAMES[block.kind])
+    shape.markdown(_shape_text(row) if row else "*not reached: see the message below*")
+    remove.button(
+        "", icon=":material/close:", key=f"builder_{row_id}_remove", on_click=_remove, args=(row_id,), help="Remove"
+    )
+    fields = FIELDS[block.kind]
+    if not fields:
+        return
+    for column, (field, (choices, words)) in zip(st.columns(4), fields.items(), strict=False):
         key, value = f"builder_{row_id}_{field}", getattr(block, field)
         choices = list(choices) if value in choices else [*choices, value]
         options = {} if key in st.session_state else {"index": choices.index(value)}
         column.selectbox(field, choices, format_func=words, key=key, label_visibility="collapsed", **options)
-    if row is None:
-        columns[5].markdown("*not reached*")
-    else:
-        columns[5].markdown(f"{builder.shape_words(row.shape)}  \n**{row.weights:,}** weights")
-    columns[6].button("✕", key=f"builder_{row_id}_remove", on_click=_remove, args=(row_id,), help="Remove this layer")
+
+
+def _shape_text(row: builder.Row) -> str:
+    """A row's output in words and its weights, e.g. "26×26×32: 32 maps of 26×26 · **320** weights"."""
+    return f"{builder.shape_words(row.shape)} · **{row.weights:,}** weights"
 
 
 def _fixed_row(row: builder.Row) -> None:
     """A row the builder adds by itself (flatten, output): no widgets."""
-    columns = st.columns(WIDTHS, vertical_alignment="center")
-    columns[0].markdown(f"**{row.name}**")
-    columns[1].caption(row.text)
-    columns[5].markdown(f"{builder.shape_words(row.shape)}  \n**{row.weights:,}** weights")
+    name, kind, shape, _ = st.columns(WIDTHS, vertical_alignment="center")
+    name.markdown(f"**{row.name}**")
+    kind.markdown(row.text.split(":")[0].capitalize())
+    shape.markdown(_shape_text(row))
 
 
 def builder_controls(images: int) -> tuple[tuple, builder.Plan]:
@@ -98,10 +120,10 @@ def builder_controls(images: int) -> tuple[tuple, builder.Plan]:
     """
     if "builder_rows" not in st.session_state:
         load_blocks(builder.from_preset("guide_cnn"))
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left, right = st.columns([3, 1.2], vertical_alignment="bottom")
     presets = models.PRESETS
     left.selectbox("Start from", list(presets), format_func=lambda key: presets[key].title, key="builder_preset")
-    right.button("Load into the builder", key="builder_load", on_click=_load_preset)
+    right.button("Load", key="builder_load", on_click=_load_preset)
     rows = st.session_state["builder_rows"]
     for row in rows:
         row[1] = _current(*row)
@@ -124,7 +146,13 @@ def builder_controls(images: int) -> tuple[tuple, builder.Plan]:
 def add_controls(rows: list, names: list[str]) -> None:
     """Insert a new layer of a chosen kind after a chosen row."""
     kind, after, button = st.columns([2, 2, 1.2], vertical_alignment="bottom")
-    kind.selectbox("Add a layer", builder.KINDS, format_func=builder.KIND_NAMES.get, key="builder_add_kind")
+    kind.selectbox(
+        "Add a layer",
+        builder.KINDS,
+        format_func=builder.KIND_NAMES.get,
+        key="builder_add_kind",
+        on_change=_suggest_place,
+    )
     places = {-1: "at the top"} | {row_id: f"after {name}" for (row_id, _), name in zip(rows, names, strict=True)}
     if st.session_state.get("builder_add_after") not in places:
         st.session_state["builder_add_after"] = list(places)[-1]

@@ -11,7 +11,7 @@ import random
 
 import streamlit as st
 
-from cnnlab import builder, comparison, training
+from cnnlab import builder, comparison, models, training
 from pages import builder_controls, run_views
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
@@ -51,6 +51,7 @@ def start_runs(blocks: tuple, controls: tuple, limit: int | None) -> None:
     seeds = [seed, random.randrange(2**31 - 1)] if two_seeds else [seed]
     book = st.session_state["experiment_runs"]
     base = st.session_state.get("builder_loaded", "guide_cnn")
+    default_name = models.PRESETS[base].title if blocks == builder.from_preset(base) else "your network"
     for each in seeds:
         settings = training.default_settings(
             dataset=dataset, source=source, preset=base, epochs=epochs, seed=each, dropout=0.0,
@@ -58,7 +59,7 @@ def start_runs(blocks: tuple, controls: tuple, limit: int | None) -> None:
         )  # fmt: skip
         run = training.TrainingRun(settings, slot_pool(), keep_going=run_views.session_keep_going())
         run.start()
-        book.add(run, f"{name.strip() or builder.summary(blocks)[:40]}" + (f" (seed {each})" if two_seeds else ""))
+        book.add(run, (name.strip() or default_name) + (f" (seed {each})" if two_seeds else ""))
 
 
 def main() -> None:
@@ -79,7 +80,7 @@ def main() -> None:
     blocks, plan = builder_controls.builder_controls(images)
     seconds = builder.seconds_per_epoch(plan.macs, images)
     st.markdown(
-        f"**Total: {plan.weights:,} weights** · about **{seconds:,.0f} s** per epoch on {images:,} images "
+        f"**Total: {plan.weights:,} weights** · about **{max(seconds, 1):,.0f} s** per epoch on {images:,} images "
         "on this server (an estimate)"
     )
     if plan.problem:

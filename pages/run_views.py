@@ -138,12 +138,13 @@ def compare_view(book: comparison.RunBook) -> None:
     if not finished:
         st.info("Train a network above: every run of this session appears here, to compare.")
         return
+    if st.session_state.get("exp_compare_newest") != max(finished):  # a run has just finished: show it
+        st.session_state["exp_compare"] = list(finished)[-2:]
+        st.session_state["exp_compare_newest"] = max(finished)
+    chosen = [number for number in st.session_state.get("exp_compare", list(finished)[-2:]) if number in finished]
+    st.session_state["exp_compare"] = chosen
     chosen = st.multiselect(
-        "Runs to compare",
-        list(finished),
-        default=list(finished)[-2:],
-        format_func=lambda number: finished[number].label,
-        key="exp_compare",
+        "Runs to compare", list(finished), format_func=lambda number: finished[number].label, key="exp_compare"
     )
     entries = [finished[number] for number in chosen]
     if not entries:
