@@ -33,6 +33,8 @@ def _new_seed() -> None:
 
 def training_controls(limit: int | None) -> tuple[str, str, int, int, bool, str]:
     """The images, epochs, seed and name of the next run: (dataset, source, epochs, seed, two seeds, name)."""
+    if st.session_state.pop("exp_clear_name", False):  # the last run took this name
+        st.session_state["exp_name"] = ""
     choices = training.dataset_choices()
     left, middle, right = st.columns([2.2, 1.4, 1.4], vertical_alignment="bottom")
     dataset, source = choices[left.selectbox("Images", list(choices), key="exp_images")]
@@ -46,7 +48,7 @@ def training_controls(limit: int | None) -> tuple[str, str, int, int, bool, str]
 
 
 def start_runs(blocks: tuple, controls: tuple, limit: int | None) -> None:
-    """Start one run of the built network, or two with different seeds, and keep them in the book."""
+    """Start one run of the built network, or two with different seeds, keep them in the book, clear the name."""
     dataset, source, epochs, seed, two_seeds, name = controls
     seeds = [seed, random.randrange(2**31 - 1)] if two_seeds else [seed]
     book = st.session_state["experiment_runs"]
@@ -60,6 +62,7 @@ def start_runs(blocks: tuple, controls: tuple, limit: int | None) -> None:
         run = training.TrainingRun(settings, slot_pool(), keep_going=run_views.session_keep_going())
         run.start()
         book.add(run, (name.strip() or default_name) + (f" (seed {each})" if two_seeds else ""))
+    st.session_state["exp_clear_name"] = True
 
 
 def main() -> None:
