@@ -93,7 +93,8 @@ def _row(row_id: int, block: builder.Block, row: builder.Row | None) -> None:
         key, value = f"builder_{row_id}_{field}", getattr(block, field)
         choices = list(choices) if value in choices else [*choices, value]
         options = {} if key in st.session_state else {"index": choices.index(value)}
-        column.selectbox(field, choices, format_func=words, key=key, label_visibility="collapsed", **options)
+        label = f"{builder.KIND_NAMES[block.kind]}: {field.replace('_', ' ')}"
+        column.selectbox(label, choices, format_func=words, key=key, label_visibility="collapsed", **options)
 
 
 def _shape_text(row: builder.Row) -> str:

@@ -10,7 +10,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab import activations, comparison, data, training
 from cnnlab.figures import compare as figures
-from cnnlab.figures import network
+from cnnlab.figures import network, style
 from cnnlab.figures import training as training_figures
 from cnnlab.figures.style import CHART_CONFIG
 from pages import shared
@@ -80,7 +80,7 @@ def _side_by_side(entries: list) -> list:
     """Columns for each entry, PER_ROW to a row."""
     columns = []
     for start in range(0, len(entries), PER_ROW):
-        columns += st.columns(PER_ROW)[: len(entries[start : start + PER_ROW])]
+        columns += st.columns(min(len(entries), PER_ROW))[: len(entries[start : start + PER_ROW])]
     return columns
 
 
@@ -104,17 +104,22 @@ def maps_view(entries: list) -> None:
         image, label = _test_image(entries[0].run.settings.dataset)
         st.caption(f"No digit drawn yet (draw one on **Draw a digit**): showing {label}.")
     which = st.radio("Layer", list(LAYER_CHOICES), format_func=LAYER_CHOICES.get, horizontal=True, key="exp_layer")
-    st.write(f"Input: {label}. One colour scale per run: red above 0, blue below, white at 0.")
-    for column, entry in zip(_side_by_side(entries), entries, strict=True):
+    st.write(f"Input: {label}. Red above 0, blue below, white at 0.")
+    chosen = {}
+    for entry in entries:
         model = entry.run.result().model
         name = _picture_layer(model, which)
+        chosen[entry.number] = (name, activations.make_extractor(model).maps(image)[name] if name else None)
+    limit = style.signed_limit([np.abs(maps).max() for _, maps in chosen.values() if maps is not None] or [1.0])
+    for column, entry in zip(_side_by_side(entries), entries, strict=True):
+        name, maps = chosen[entry.number]
         column.markdown(f"**{entry.label}**")
-        if name is None:
+        if maps is None:
             column.caption("No convolution: no feature maps, only dense layers.")
             continue
-        maps = activations.make_extractor(model).maps(image)[name]
-        figure = network.feature_map_grid(maps, network.layer_header(name, maps), columns=6)
+        figure = figures.maps_mosaic(maps, network.layer_header(name, maps), limit)
         column.plotly_chart(figure, key=f"exp_maps_{entry.number}", config=CHART_CONFIG)
+    st.caption(f"The first {figures.MOSAIC_COUNT} maps of each run, on one colour scale for all runs.")
 
 
 def settings_view(entries: list) -> None:
@@ -123,7 +128,7 @@ def settings_view(entries: list) -> None:
     table = pd.DataFrame(rows).set_index("setting")
     differs = table.pop("differs")
     styled = table.style.apply(lambda row: [DIFFERS if differs[row.name] else ""] * len(row), axis=1)
-    st.dataframe(styled, key="exp_settings", height="content")
+    st.table(styled)
     st.caption("Highlighted: the rows where the runs differ.")
 
 
@@ -156,9 +161,9 @@ def compare_view(book: comparison.RunBook) -> None:
     in_use = st.session_state.get("trained_model")
     for column, entry in zip(_side_by_side(entries), entries, strict=True):
         if entry.run.result().model is in_use:
-            column.success(f"{entry.label}: used on the other pages")
+            column.success(f"{entry.label}: used on every page")
         else:
-            column.button(f"Use run {entry.number} on the other pages", key=f"exp_use_{entry.number}",
+            column.button(f"Use run {entry.number} on every page", key=f"exp_use_{entry.number}",
                           on_click=use_run, args=(entry,))  # fmt: skip
     st.subheader("First-layer filters")
     filters_view(entries)

@@ -115,7 +115,7 @@ def test_two_runs_are_trained_compared_and_one_becomes_the_model_of_the_other_pa
     assert len(book.entries) == 2
     assert {entry.run.settings.architecture for entry in book.entries} == {builder_blocks(page)}
     assert book.entries[0].run.settings.seed == 3 and book.entries[1].run.settings.seed != 3
-    rerun_until(page, lambda at: not at.session_state["experiment_runs"].active)
+    rerun_until(page, lambda at: not at.session_state["experiment_runs"].active).run()  # drawn once both ended
     assert all(entry.run.state == "finished" for entry in book.entries)
     traces = json.loads(page.get("plotly_chart")[0].proto.spec)["data"]
     labels = [entry.label for entry in book.entries]
@@ -128,7 +128,7 @@ def test_two_runs_are_trained_compared_and_one_becomes_the_model_of_the_other_pa
         ):
             drawn = [decoded(trace["y"]).tolist() for trace in traces if trace["name"] == f"{entry.label} · {part}"]
             assert drawn == [getattr(progress, loss), getattr(progress, accuracy)]
-    table = page.dataframe[0].value
+    table = page.table[0].value
     assert list(table.columns) == labels
     assert table.loc["Random seed"].tolist() == [str(entry.run.settings.seed) for entry in book.entries]
     accuracy = [f"{entry.run.result().test_accuracy:.4f}" for entry in book.entries]

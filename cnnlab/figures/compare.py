@@ -10,7 +10,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cnnlab.figures import style, training
+
 RUN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
+MOSAIC_COUNT = 16
 PANELS = (("Loss (lower is better)", "loss"), ("Accuracy (higher is better)", "accuracy"))
 
 
@@ -57,5 +60,45 @@ def curves_overlay(curves: dict[str, dict]) -> go.Figure:
         margin={"t": 40, "b": 40, "l": 50, "r": 10},
         legend={"orientation": "h", "y": -0.22, "font": {"size": 14}},
         font={"size": 15},
+    )
+    return figure
+
+
+def maps_mosaic(maps, title: str, limit: float | None = None, columns: int = 4, count: int = MOSAIC_COUNT) -> go.Figure:
+    """The first maps of one layer laid out in one heatmap, small enough to stand beside another run's.
+
+    Args:
+        maps: float array (H, W, C), one layer's output for one image.
+        title: the figure's title, e.g. "relu_1 — (26, 26, 32)".
+        limit: the value drawn at full colour (the same for every run compared); the largest |value| if None.
+        columns: maps per row.
+        count: at most this many maps, the first ones.
+
+    Returns:
+        One heatmap on the signed colour scale (red above 0, blue below, white at 0), white gaps
+        between the maps, square cells.
+    """
+    maps = np.asarray(maps, np.float32)[:, :, :count]
+    mosaic = training.kernel_mosaic(maps[:, :, None, :], min(columns, maps.shape[-1]))
+    limit = limit or style.signed_limit(maps)
+    figure = go.Figure(
+        go.Heatmap(
+            z=mosaic,
+            zmin=-limit,
+            zmax=limit,
+            colorscale=style.SIGNED_COLORSCALE,
+            hoverongaps=False,
+            hovertemplate="value %{z:.3f}<extra></extra>",
+            colorbar={"title": "value", "thickness": 10},
+        )
+    )
+    figure.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x", showgrid=False, zeroline=False)
+    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    rows = -(-maps.shape[-1] // columns)
+    figure.update_layout(
+        title={"text": title, "font": {"size": 16}},
+        height=80 + 75 * rows,
+        margin={"t": 40, "b": 10, "l": 10, "r": 10},
+        plot_bgcolor="white",
     )
     return figure
