@@ -91,7 +91,10 @@ def filters_view(entries: list) -> None:
     for column, entry in zip(_side_by_side(entries), entries, strict=True):
         column.markdown(f"**{entry.label}**")
         if kernels[entry.number]:
-            figure = training_figures.kernel_grid(kernels[entry.number][-1], limit=limit)
+            found = kernels[entry.number][-1][:, :, 0, :]
+            figure = figures.mosaic(
+                found, f"{found.shape[-1]} filters of {found.shape[0]}×{found.shape[1]}", limit, 8, "weight"
+            )
             column.plotly_chart(figure, key=f"exp_filters_{entry.number}", config=CHART_CONFIG)
         else:
             column.caption("No convolution: no filters to show.")
@@ -117,7 +120,7 @@ def maps_view(entries: list) -> None:
         if maps is None:
             column.caption("No convolution: no feature maps, only dense layers.")
             continue
-        figure = figures.maps_mosaic(maps, network.layer_header(name, maps), limit)
+        figure = figures.mosaic(maps[:, :, : figures.MOSAIC_COUNT], network.layer_header(name, maps), limit)
         column.plotly_chart(figure, key=f"exp_maps_{entry.number}", config=CHART_CONFIG)
     st.caption(f"The first {figures.MOSAIC_COUNT} maps of each run, on one colour scale for all runs.")
 

@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 from cnnlab.figures import style, training
 
 RUN_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
-MOSAIC_COUNT = 16
+MOSAIC_COUNT = 16  # the maps shown per run
 PANELS = (("Loss (lower is better)", "loss"), ("Accuracy (higher is better)", "accuracy"))
 
 
@@ -64,40 +64,42 @@ def curves_overlay(curves: dict[str, dict]) -> go.Figure:
     return figure
 
 
-def maps_mosaic(maps, title: str, limit: float | None = None, columns: int = 4, count: int = MOSAIC_COUNT) -> go.Figure:
-    """The first maps of one layer laid out in one heatmap, small enough to stand beside another run's.
+def mosaic(stack, title: str, limit: float | None = None, columns: int = 4, unit: str = "value") -> go.Figure:
+    """Small pictures (maps or filters) laid out in one heatmap, small enough to stand beside another run's.
 
     Args:
-        maps: float array (H, W, C), one layer's output for one image.
+        stack: float array (H, W, N): N maps of one layer, or N one-channel filters.
         title: the figure's title, e.g. "relu_1 — (26, 26, 32)".
         limit: the value drawn at full colour (the same for every run compared); the largest |value| if None.
-        columns: maps per row.
-        count: at most this many maps, the first ones.
+        columns: pictures per row.
+        unit: what a value is, for the hover and the colour bar ("value", "weight").
 
     Returns:
         One heatmap on the signed colour scale (red above 0, blue below, white at 0), white gaps
-        between the maps, square cells.
+        between the pictures, square cells, no axes.
     """
-    maps = np.asarray(maps, np.float32)[:, :, :count]
-    mosaic = training.kernel_mosaic(maps[:, :, None, :], min(columns, maps.shape[-1]))
-    limit = limit or style.signed_limit(maps)
+    stack = np.asarray(stack, np.float32)
+    columns = max(1, min(columns, stack.shape[-1]))
+    picture = training.kernel_mosaic(stack[:, :, None, :], columns)
+    limit = limit or style.signed_limit(stack)
     figure = go.Figure(
         go.Heatmap(
-            z=mosaic,
+            z=picture,
             zmin=-limit,
             zmax=limit,
             colorscale=style.SIGNED_COLORSCALE,
             hoverongaps=False,
-            hovertemplate="value %{z:.3f}<extra></extra>",
-            colorbar={"title": "value", "thickness": 10},
+            hovertemplate=f"{unit} %{{z:.3f}}<extra></extra>",
+            colorbar={"title": unit, "thickness": 10},
         )
     )
-    figure.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x", showgrid=False, zeroline=False)
-    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    rows = -(-maps.shape[-1] // columns)
+    hidden = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": "", "showline": False}
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", **hidden)
+    figure.update_xaxes(**hidden)
+    rows = -(-stack.shape[-1] // columns)
     figure.update_layout(
         title={"text": title, "font": {"size": 16}},
-        height=80 + 75 * rows,
+        height=int(60 + rows * 300 / columns),
         margin={"t": 40, "b": 10, "l": 10, "r": 10},
         plot_bgcolor="white",
     )
