@@ -184,3 +184,16 @@ def curves_of(entries: list[Entry]) -> dict[str, dict]:
         progress = entry.run.progress()
         curves[entry.label] = {name: list(getattr(progress, name)) for name in names}
     return curves
+
+
+def only_luck_differs(rows: list[dict]) -> bool:
+    """Whether runs differ in nothing they were given but the random seed (so their results differ by luck).
+
+    Args:
+        rows: the rows of settings_table.
+
+    Returns:
+        True when "Random seed" is the only setting row marked as differing.
+    """
+    settings = {row["setting"] for row in rows if row["differs"]} - set(RESULT_NAMES.values())
+    return settings == {SETTING_NAMES["seed"]}

@@ -75,7 +75,7 @@ def main() -> None:
     book = st.session_state.setdefault("experiment_runs", comparison.RunBook())
     train_page_run = st.session_state.get("training_run")
     if train_page_run is not None and not book.holds(train_page_run):
-        book.add(train_page_run, f"Train page, {train_page_run.settings.preset}")
+        book.add(train_page_run, f"Train page, {models.PRESETS[train_page_run.settings.preset].title}")
     limit = int(os.environ[LIMIT_ENV]) if os.environ.get(LIMIT_ENV, "").isdigit() else None
     st.header("1. Build a network")
     source = training.dataset_choices()[st.session_state.get("exp_images", next(iter(training.dataset_choices())))][1]

@@ -133,6 +133,11 @@ def settings_view(entries: list) -> None:
     styled = table.style.apply(lambda row: [DIFFERS if differs[row.name] else ""] * len(row), axis=1)
     st.table(styled)
     st.caption("Highlighted: the rows where the runs differ.")
+    if comparison.only_luck_differs(rows):
+        st.info(
+            "These runs differ only in their random seed: the same network, the same images, another random "
+            "start and another order of the images. Every difference in their curves and accuracy is luck."
+        )
 
 
 def compare_view(book: comparison.RunBook) -> None:

@@ -56,6 +56,9 @@ def test_the_settings_table_marks_exactly_the_rows_that_differ():
     assert rows["Weights"][first.label] == f"{builder.plan(blocks).weights:,}"
     assert rows["Weights"][second.label] == f"{builder.plan(builder.from_preset('guide_cnn')).weights:,}"
     assert rows["Test accuracy"][first.label] == "nan"
+    assert not comparison.only_luck_differs(list(rows.values()))
+    twin = book.add(ended_run(seed=9, architecture=blocks, dropout=0.0), "mine again")
+    assert comparison.only_luck_differs(comparison.settings_table([first, twin]))
 
 
 def test_training_images_follow_the_source_split_and_limit():

@@ -131,6 +131,7 @@ def test_two_runs_are_trained_compared_and_one_becomes_the_model_of_the_other_pa
     table = page.table[0].value
     assert list(table.columns) == labels
     assert table.loc["Random seed"].tolist() == [str(entry.run.settings.seed) for entry in book.entries]
+    assert "differ only in their random seed" in page.info[0].value
     accuracy = [f"{entry.run.result().test_accuracy:.4f}" for entry in book.entries]
     assert table.loc["Test accuracy"].tolist() == accuracy
     page.button(key=f"exp_use_{book.entries[1].number}").click().run()
