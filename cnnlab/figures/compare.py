@@ -99,7 +99,7 @@ def mosaic(stack, title: str, limit: float | None = None, columns: int = 4, unit
     rows = -(-stack.shape[-1] // columns)
     figure.update_layout(
         title={"text": title, "font": {"size": 16}},
-        height=int(60 + rows * 300 / columns),
+        height=max(170, int(60 + rows * 300 / columns)),  # room for the colour bar
         margin={"t": 40, "b": 10, "l": 10, "r": 10},
         plot_bgcolor="white",
     )
