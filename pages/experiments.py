@@ -36,13 +36,14 @@ def training_controls(limit: int | None) -> tuple[str, str, int, int, bool, str]
     if st.session_state.pop("exp_clear_name", False):  # the last run took this name
         st.session_state["exp_name"] = ""
     choices = training.dataset_choices()
-    left, middle, right = st.columns([2.2, 1.4, 1.4], vertical_alignment="bottom")
-    dataset, source = choices[left.selectbox("Images", list(choices), key="exp_images")]
-    epochs = middle.slider("Epochs", 1, 10, 3, key="exp_epochs")
-    seed = right.number_input("Random seed", 0, 2**31 - 1, 1, key="exp_seed")
-    left.text_input("Name of the run", key="exp_name", placeholder="e.g. five filters 5×5", max_chars=40)
-    middle.button("New random seed", key="exp_new_seed", on_click=_new_seed)
-    two_seeds = right.toggle("Train twice, two seeds", key="exp_two_seeds", help="The same network, another start")
+    images, epochs = st.columns([2, 1], vertical_alignment="bottom")
+    dataset, source = choices[images.selectbox("Images", list(choices), key="exp_images")]
+    epochs = epochs.slider("Epochs", 1, 10, 3, key="exp_epochs")
+    name, seed, new_seed = st.columns([1.6, 1, 1.3], vertical_alignment="bottom")
+    name.text_input("Name of the run", key="exp_name", placeholder="e.g. five filters 5×5", max_chars=40)
+    seed = seed.number_input("Random seed", 0, 2**31 - 1, 1, key="exp_seed")
+    new_seed.button("New random seed", key="exp_new_seed", on_click=_new_seed)
+    two_seeds = st.toggle("Train it twice, with two different seeds: what changes by luck alone?", key="exp_two_seeds")
     st.caption(SETTINGS_WORDS)
     return dataset, source, epochs, int(seed), two_seeds, st.session_state["exp_name"]
 
