@@ -15,10 +15,6 @@ from cnnlab import builder, comparison, models, training
 from pages import builder_controls, run_views
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
-SETTINGS_WORDS = (
-    "Each run trains with Adam, learning rate 0.002, batches of 128 images, the learning rate halved when "
-    "validation stalls: the Train page's defaults. Dropout is a row of the network here."
-)
 
 
 @st.cache_resource
@@ -44,7 +40,11 @@ def training_controls(limit: int | None) -> tuple[str, str, int, int, bool, str]
     seed = seed.number_input("Random seed", 0, 2**31 - 1, 1, key="exp_seed")
     new_seed.button("New random seed", key="exp_new_seed", on_click=_new_seed)
     two_seeds = st.toggle("Train it twice, with two different seeds: what changes by luck alone?", key="exp_two_seeds")
-    st.caption(SETTINGS_WORDS)
+    defaults = training.default_settings()
+    st.caption(
+        f"Each run trains as the Train page does by default: the {defaults.optimizer} optimizer, learning rate "
+        f"{defaults.learning_rate:g}, batches of {defaults.batch_size} images. Dropout is a row of the network here."
+    )
     return dataset, source, epochs, int(seed), two_seeds, st.session_state["exp_name"]
 
 
