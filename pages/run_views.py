@@ -1,12 +1,8 @@
 """The Experiments page's views of its runs: live progress, and runs compared side by side."""
 
-import time
-
 import numpy as np
 import pandas as pd
 import streamlit as st
-from streamlit import runtime
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from cnnlab import activations, comparison, data, training
 from cnnlab.figures import compare as figures
@@ -15,25 +11,9 @@ from cnnlab.figures import training as training_figures
 from cnnlab.figures.style import CHART_CONFIG
 from pages import shared
 
-GRACE_SECONDS = 15.0  # a tab away this long was closed, rather than briefly lost its connection
 PER_ROW = 3
 DIFFERS = "background-color: #fff3b0; font-weight: bold"
 LAYER_CHOICES = {"first": "The first convolution's maps", "last": "The last maps before the dense layers"}
-
-
-def session_keep_going():
-    """A check the run makes after every batch: is this browser tab still connected?"""
-    context = get_script_run_ctx()
-    if context is None or not runtime.exists():
-        return lambda: True
-    server, session_id, last_seen = runtime.get_instance(), context.session_id, [time.monotonic()]
-
-    def keep_going() -> bool:
-        if server.is_active_session(session_id):
-            last_seen[0] = time.monotonic()
-        return time.monotonic() - last_seen[0] < GRACE_SECONDS
-
-    return keep_going
 
 
 def progress_view(book: comparison.RunBook, was_active: bool) -> None:
@@ -43,7 +23,7 @@ def progress_view(book: comparison.RunBook, was_active: bool) -> None:
     for entry in book.active:
         progress = entry.run.progress()
         st.progress(progress.fraction, text=f"{entry.label} · {training.describe(progress)}")
-        if st.button(f"Stop run {entry.number}", key=f"exp_stop_{entry.number}"):
+        if st.button(f"Stop run {entry.number}", key=f"exp_{entry.number}_stop"):
             entry.run.stop()
     for entry in book.entries:
         if entry.run.error:
