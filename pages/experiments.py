@@ -12,7 +12,7 @@ import random
 import streamlit as st
 
 from cnnlab import builder, comparison, models, training
-from pages import builder_controls, run_views, shared
+from pages import board_view, builder_controls, run_views, shared
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
 
@@ -100,6 +100,8 @@ def main() -> None:
     st.fragment(run_every=1.0 if busy else None)(run_views.progress_view)(book, busy)
     st.header("3. Compare runs")
     run_views.compare_view(book)
+    st.header("4. Class board")
+    board_view.board_view(book)
 
 
 main()

@@ -139,6 +139,18 @@ def test_two_runs_are_trained_compared_and_one_becomes_the_model_of_the_other_pa
     assert page.session_state["model_choice"] == "trained"
     assert page.session_state["training_run"] is book.entries[1].run
 
+    page.selectbox(key="board_run").set_value(book.entries[0].number)
+    page.text_input(key="board_name").input("group B")
+    page.button(key="board_share").click().run()
+    board_table = page.table[-1].value
+    shared_row = [label for label in board_table.index if label.endswith(" group B")]
+    assert len(shared_row) == 1
+    assert board_table.loc[shared_row[0], "test accuracy"] == accuracy[0]
+    page.checkbox(key="board_sure").check().run()
+    page.button(key="board_clear").click().run()
+    assert "The class board is empty" in page.info[-1].value
+    assert not page.checkbox(key="board_sure").value
+
 
 def test_the_book_keeps_the_train_pages_run(page):
     from cnnlab import training
