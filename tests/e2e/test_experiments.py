@@ -80,6 +80,12 @@ def test_build_train_and_compare_with_a_preset(browser, app_url):
         page.set_viewport_size({"width": 1400, "height": 1000})
         shot(page, "experiments_compare_1400.png", "3. Compare runs")
         shot(page, "experiments_filters_1400.png", "First-layer filters")
+        page.get_by_label("Name on the board").fill("group B")
+        page.get_by_label("Name on the board").press("Enter")
+        wait_until_idle(page)
+        page.get_by_role("button", name="Share", exact=True).click()
+        page.locator("[data-testid='stTable']").get_by_text("group B").first.wait_for(timeout=30_000)
+        shot(page, "experiments_board_1400.png", "4. Class board")
 
         page.get_by_role("link", name="Feature maps").first.click()
         wait_until_idle(page)
