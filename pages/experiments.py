@@ -79,7 +79,8 @@ def main() -> None:
         book.add(train_page_run, f"Train page, {models.PRESETS[train_page_run.settings.preset].title}")
     limit = int(os.environ[LIMIT_ENV]) if os.environ.get(LIMIT_ENV, "").isdigit() else None
     st.header("1. Build a network")
-    source = training.dataset_choices()[st.session_state.get("exp_images", next(iter(training.dataset_choices())))][1]
+    choices = training.dataset_choices()
+    _, source = choices.get(st.session_state.get("exp_images"), next(iter(choices.values())))
     images = comparison.training_images(source, limit=limit)
     blocks, plan = builder_controls.builder_controls(images)
     seconds = builder.seconds_per_epoch(plan.macs, images)
