@@ -134,11 +134,12 @@ def test_shape_words():
     assert builder.shape_words((1600,)) == "1,600 numbers"
 
 
-@pytest.mark.parametrize("name", list(STACKS))
+@pytest.mark.parametrize("name", list(STACKS) + [f"preset {key}" for key in models.PRESETS])
 def test_every_built_network_trains_on_a_few_hundred_images(name):
     (x_train, y_train), _ = data.load_dataset("mnist", "embedded")
     images = x_train[:300, :, :, None].astype("float32") / 255
-    model = builder.build_model(STACKS[name])
+    blocks = STACKS[name] if name in STACKS else builder.from_preset(name.removeprefix("preset "))
+    model = builder.build_model(blocks)
     before = [np.array(weights) for weights in model.get_weights()]
     history = model.fit(images, y_train[:300], batch_size=50, epochs=2, verbose=0)
     assert np.all(np.isfinite(history.history["loss"]))

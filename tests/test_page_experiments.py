@@ -87,6 +87,18 @@ def test_a_collapsing_network_is_refused_before_start(page):
     assert page.button(key="exp_start").disabled
 
 
+def test_a_network_too_large_for_a_class_is_refused_before_start(page):
+    page.selectbox(key="builder_preset").set_value("mlp_baseline")
+    page.button(key="builder_load").click().run()
+    for row_id, _ in page.session_state["builder_rows"]:
+        page.selectbox(key=f"builder_{row_id}_size").set_value(2048)
+    page.run()
+    weights = builder.plan(builder_blocks(page)).weights
+    assert weights > builder.MAX_WEIGHTS
+    assert page.error[0].value.startswith(f"This network has {weights:,} weights; a class server trains at most")
+    assert page.button(key="exp_start").disabled
+
+
 def test_presets_load_and_rows_can_be_added_and_removed(page):
     page.selectbox(key="builder_preset").set_value("mlp_baseline")
     page.button(key="builder_load").click().run()
