@@ -196,6 +196,28 @@ def _dense_row(name: str, block: Block, inputs: int) -> Row:
     return Row(name, "dense", f"{block.size:,} units, {block.function}", (block.size,), weights, inputs * block.size)
 
 
+def _flatten_row(shape: tuple) -> Row:
+    """The Flatten the builder puts in where the maps become one row of numbers."""
+    flat = shape[0] * shape[1] * shape[2]
+    return Row("flatten", "flatten", "flatten: one long row of numbers", (flat,), 0, 0)
+
+
+def _row_of(name: str, block: Block, shape: tuple) -> Row | str:
+    """The row of any block on its input shape, or a sentence saying why it cannot be built."""
+    try:
+        _check_block(block)
+    except ValueError as error:
+        return f"{name}: {error}"
+    if len(shape) == 3:
+        return _spatial_row(name, block, shape)
+    if block.kind in ("conv", "pool"):
+        kind = KIND_NAMES[block.kind].lower()
+        return (
+            f"{name}: a {kind} needs a picture, but it comes after a dense layer. Move it above the first dense layer."
+        )
+    return _dense_row(name, block, shape[0]) if block.kind == "dense" else _shape_keeping_row(name, block, shape)
+
+
 def plan(blocks: tuple, num_classes: int = config.NUM_CLASSES, images: int = 9_000) -> Plan:
     """Work out every layer's output shape and weights without building anything.
 
@@ -211,33 +233,20 @@ def plan(blocks: tuple, num_classes: int = config.NUM_CLASSES, images: int = 9_0
         return Plan((), f"A network here has at most {MAX_BLOCKS} layers; this one has {len(blocks)}.")
     rows, shape = [], tuple(config.IMAGE_SHAPE)
     for name, block in zip(layer_names(blocks), blocks, strict=True):
-        try:
-            _check_block(block)
-        except ValueError as error:
-            return Plan(tuple(rows), f"{name}: {error}")
-        if len(shape) == 1 and block.kind in ("conv", "pool"):
-            problem = f"{name}: a {KIND_NAMES[block.kind].lower()} needs a picture, but it comes after a dense layer."
-            return Plan(tuple(rows), problem + " Move it above the first dense layer.")
         if len(shape) == 3 and block.kind == "dense":
-            flat = shape[0] * shape[1] * shape[2]
-            rows.append(Row("flatten", "flatten", "flatten: one long row of numbers", (flat,), 0, 0))
-            shape = (flat,)
-        row = _spatial_row(name, block, shape) if len(shape) == 3 else None
-        if row is None:
-            is_dense = block.kind == "dense"
-            row = _dense_row(name, block, shape[0]) if is_dense else _shape_keeping_row(name, block, shape)
+            rows.append(_flatten_row(shape))
+            shape = rows[-1].shape
+        row = _row_of(name, block, shape)
         if isinstance(row, str):
             return Plan(tuple(rows), row)
         rows.append(row)
         shape = row.shape
     if len(shape) == 3:
-        flat = shape[0] * shape[1] * shape[2]
-        rows.append(Row("flatten", "flatten", "flatten: one long row of numbers", (flat,), 0, 0))
-        shape = (flat,)
+        rows.append(_flatten_row(shape))
+        shape = rows[-1].shape
     weights = convmath.dense_params(shape[0], num_classes)
-    rows.append(
-        Row("output", "output", f"{num_classes} classes, softmax", (num_classes,), weights, shape[0] * num_classes)
-    )
+    macs = shape[0] * num_classes
+    rows.append(Row("output", "output", f"{num_classes} classes, softmax", (num_classes,), weights, macs))
     return Plan(tuple(rows), _size_problem(tuple(rows), images))
 
 
