@@ -387,16 +387,24 @@ def from_preset(key: str) -> tuple:
     """
     if key not in models.PRESETS:
         raise ValueError(f"Unknown preset {key!r}; choose one of {', '.join(models.PRESETS)}.")
+
+    def conv(spec):
+        return Block("conv", size=spec[1], kernel_size=spec[2], padding=spec[3])
+
+    translations = {
+        "conv": lambda spec: [conv(spec), Block("activation")],
+        "conv_alone": lambda spec: [conv(spec)],  # a convolution whose ReLU comes later, after pooling
+        "relu": lambda spec: [Block("activation")],
+        "pool": lambda spec: [Block("pool")],
+        "flatten": lambda spec: [],  # the builder puts it in by itself
+        "dense": lambda spec: [Block("dense", size=spec[1], function=spec[2])],
+        "dropout": lambda spec: [Block("dropout", rate=spec[1])],
+    }
     preset, blocks = models.PRESETS[key], []
     for spec in preset.blocks:
-        if spec[0] == "conv":
-            blocks += [Block("conv", size=spec[1], kernel_size=spec[2], padding=spec[3]), Block("activation")]
-        elif spec[0] == "pool":
-            blocks.append(Block("pool"))
-        elif spec[0] == "dense":
-            blocks.append(Block("dense", size=spec[1], function=spec[2]))
-        elif spec[0] == "dropout":
-            blocks.append(Block("dropout", rate=spec[1]))
+        if spec[0] not in translations:
+            raise ValueError(f"The preset {key!r} has a block the builder cannot show: {spec[0]!r}.")
+        blocks += translations[spec[0]](spec)
     if preset.dropout > 0:
         blocks.append(Block("dropout", rate=preset.dropout))
     return tuple(blocks)

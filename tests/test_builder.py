@@ -164,3 +164,27 @@ def test_a_training_run_trains_a_built_network_and_its_maps_can_be_read():
 def test_settings_refuse_an_architecture_that_is_not_blocks():
     with pytest.raises(ValueError, match="tuple of builder.Block"):
         training.default_settings(architecture=(("conv", 32, 3, "valid"),))
+
+
+def test_a_preset_whose_relu_follows_the_pooling_loads_in_that_order(monkeypatch):
+    blocks = (("conv_alone", 24, 5, "valid"), ("pool",), ("relu",), ("flatten",), ("dense", 16, "relu"))
+    preset = models.Preset(key="pooled_first", title="t", source="s", description="d", blocks=blocks)
+    monkeypatch.setitem(models.PRESETS, "pooled_first", preset)
+    model = builder.build_model(builder.from_preset("pooled_first"))
+    assert [layer.name for layer in model.layers] == [
+        "input",
+        "conv_1",
+        "pool_1",
+        "relu_1",
+        "flatten",
+        "dense_1",
+        "output",
+    ]
+    assert model.count_params() == (5 * 5 + 1) * 24 + (12 * 12 * 24 + 1) * 16 + (16 + 1) * 10
+
+
+def test_a_preset_block_the_builder_does_not_know_is_refused(monkeypatch):
+    preset = models.Preset(key="odd", title="t", source="s", description="d", blocks=(("lstm", 8),))
+    monkeypatch.setitem(models.PRESETS, "odd", preset)
+    with pytest.raises(ValueError, match="cannot show: 'lstm'"):
+        builder.from_preset("odd")
