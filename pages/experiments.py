@@ -12,7 +12,7 @@ import random
 import streamlit as st
 
 from cnnlab import builder, comparison, models, training
-from pages import board_view, builder_controls, run_views, shared
+from pages import board_view, builder_controls, memory, run_views
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
 
@@ -60,7 +60,7 @@ def start_runs(blocks: tuple, controls: tuple, limit: int | None) -> None:
             dataset=dataset, source=source, preset=base, epochs=epochs, seed=each, dropout=0.0,
             max_train_examples=limit, architecture=blocks,
         )  # fmt: skip
-        run = training.TrainingRun(settings, slot_pool(), keep_going=shared.tab_keep_going())
+        run = training.TrainingRun(settings, slot_pool(), keep_going=memory.tab_keep_going())
         run.start()
         book.add(run, (name.strip() or default_name) + (f" (seed {each})" if two_seeds else ""))
     st.session_state["exp_clear_name"] = True
