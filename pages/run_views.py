@@ -4,10 +4,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnlab import activations, comparison, data, training
+from cnnlab import activations, comparison, data
 from cnnlab.figures import compare as figures
 from cnnlab.figures import network, style
 from cnnlab.figures import training as training_figures
+from cnnlab.figures import training_text as words
 from cnnlab.figures.style import CHART_CONFIG
 from pages import shared
 
@@ -22,7 +23,7 @@ def progress_view(book: comparison.RunBook, was_active: bool) -> None:
         st.rerun()  # the last run has just ended: redraw the whole page, with its results
     for entry in book.active:
         progress = entry.run.progress()
-        st.progress(progress.fraction, text=f"{entry.label} · {training.describe(progress)}")
+        st.progress(progress.fraction, text=f"{entry.label} · {words.progress_text(progress)}")
         if st.button(f"Stop run {entry.number}", key=f"exp_{entry.number}_stop"):
             entry.run.stop()
     for entry in book.entries:

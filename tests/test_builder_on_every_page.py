@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnlab import activations, builder, data
 from cnnlab.builder import Block
+from cnnlab.figures import network
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 180
@@ -51,13 +52,10 @@ def test_feature_maps_show_every_layer_of_a_built_network(trained):
     app = open_page("pages/feature_maps.py", model, image)
     assert not app.exception
     maps = activations.make_extractor(model).maps(image)
-    expected = [f"{name} — {tuple(maps[name].shape)}" for name in activations.spatial_layers(model)]
-    assert expected[:4] == [
-        "conv_1 — (14, 14, 6)",
-        "batchnorm_1 — (14, 14, 6)",
-        "tanh_1 — (14, 14, 6)",
-        "avgpool_1 — (7, 7, 6)",
-    ]
+    names = activations.spatial_layers(model)
+    assert names == ["conv_1", "batchnorm_1", "tanh_1", "avgpool_1", "conv_2", "relu_2", "dropout_1"]
+    assert [maps[name].shape for name in names[:4]] == [(14, 14, 6)] * 3 + [(7, 7, 6)]
+    expected = [network.layer_header(name, maps[name]) for name in names]
     for layer, header in zip(activations.spatial_layers(model), expected, strict=True):
         app.radio(key="map_layer").set_value(layer).run()
         assert not app.exception
@@ -93,3 +91,18 @@ def test_the_draw_page_predicts_with_a_built_network(trained):
     predicted = int(np.argmax(model.predict(image[None, :, :, None], verbose=0)))
     headings = [heading.value for heading in app.subheader if heading.value.startswith("Prediction:")]
     assert headings[0].startswith(f"Prediction: {predicted} — ")
+
+
+def test_the_whole_network_page_reads_a_built_network_of_the_layers_it_knows():
+    """Stride 2, 'same' padding, tanh, dropout; batch norm and average pooling are not on that page yet."""
+    blocks = (
+        Block("conv", size=6, kernel_size=5, padding="same", stride=2),
+        Block("activation", function="tanh"),
+        Block("pool"),
+        Block("dropout", rate=0.2),
+        Block("dense", size=16),
+    )
+    _, (images, _) = data.load_dataset("mnist", "embedded")
+    app = open_page("pages/overview.py", builder.build_model(blocks), images[0].astype(np.float32) / 255.0)
+    assert not app.exception
+    assert not app.error

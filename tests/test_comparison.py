@@ -54,7 +54,8 @@ def test_the_settings_table_marks_exactly_the_rows_that_differ():
     assert differing == {"Network", "Weights", "Random seed", "Dropout before the output"}
     assert rows["Network"][first.label] == "conv 4 3×3 → relu → dense 16 relu → output"
     assert rows["Weights"][first.label] == f"{builder.plan(blocks).weights:,}"
-    assert rows["Weights"][second.label] == f"{builder.plan(builder.from_preset('guide_cnn')).weights:,}"
+    default_preset = second.run.settings.preset
+    assert rows["Weights"][second.label] == f"{builder.plan(builder.from_preset(default_preset)).weights:,}"
     assert rows["Test accuracy"][first.label] == "nan"
     assert not comparison.only_luck_differs(list(rows.values()))
     twin = book.add(ended_run(seed=9, architecture=blocks, dropout=0.0), "mine again")
