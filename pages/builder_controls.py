@@ -27,6 +27,7 @@ FIELDS = {
     "dropout": {"rate": (RATES, lambda value: f"drop {value:.0%}")},
     "dense": {"size": (UNITS, lambda value: f"{value:,} units"), "function": (builder.FUNCTIONS, str)},
 }
+FIRST_PRESET = "guide_cnn"  # the network of the CNN guide the lesson follows
 WIDTHS = [1.0, 1.3, 3.5, 0.55]
 
 
@@ -120,7 +121,8 @@ def builder_controls(images: int) -> tuple[tuple, builder.Plan]:
         (blocks, plan): the tuple of Block as edited now, and its Plan (problem None when it can train).
     """
     if "builder_rows" not in st.session_state:
-        load_blocks(builder.from_preset("guide_cnn"))
+        load_blocks(builder.from_preset(FIRST_PRESET))
+        st.session_state.setdefault("builder_preset", FIRST_PRESET)
     left, right = st.columns([3, 1.2], vertical_alignment="bottom")
     presets = models.PRESETS
     left.selectbox("Start from", list(presets), format_func=lambda key: presets[key].title, key="builder_preset")

@@ -48,7 +48,7 @@ def test_build_train_and_compare_with_a_preset(browser, app_url):
         choose(page, "builder_0_size", "8 filters")
         choose(page, "builder_0_kernel_size", "5×5")
         choose(page, "builder_0_padding", "pad same")
-        assert page.get_by_text("28×28×8: 8 maps of 28×28 · 208 weights").count() == 1
+        page.get_by_text("28×28×8: 8 maps of 28×28 · 208 weights").wait_for(timeout=30_000)
         page.get_by_label("Name of the run").fill("eight 5×5 filters")
         page.get_by_label("Name of the run").press("Enter")
         wait_until_idle(page)
@@ -90,7 +90,7 @@ def test_build_train_and_compare_with_a_preset(browser, app_url):
         page.get_by_role("link", name="Feature maps").first.click()
         wait_until_idle(page)
         page.get_by_role("button", name="Use a sample test digit").click()
-        page.get_by_text("conv_1 — (28, 28, 8)").first.wait_for(timeout=60_000)
+        page.get_by_text("conv_1 — 8 maps of 28 × 28").first.wait_for(timeout=60_000)
         assert_no_exception(page)
     finally:
         context.close()
