@@ -23,10 +23,16 @@ def share_controls(book: comparison.RunBook) -> None:
         st.caption("Train a run above to share it here.")
         return
     run, name, share = st.columns([2, 2, 1], vertical_alignment="bottom")
-    number = run.selectbox("Run to share", list(finished), format_func=lambda key: finished[key].label, key="board_run")
-    typed = name.text_input("Name on the board", key="board_name", max_chars=40, placeholder="e.g. group B")
-    if share.button("Share", key="board_share"):
-        post = class_board().share(finished[number].run, typed or finished[number].name)
+    run.selectbox("Run to share", list(finished), format_func=lambda key: finished[key].label, key="board_run")
+    name.text_input("Name on the board", key="board_name", max_chars=40, placeholder="e.g. group B")
+    share.button("Share", key="board_share", on_click=_share, args=(finished,))
+
+
+def _share(finished: dict) -> None:
+    """Share the chosen run under the typed name (a callback: it runs before the page, so no click is missed)."""
+    entry = finished.get(st.session_state.get("board_run"))
+    if entry is not None:
+        post = class_board().share(entry.run, st.session_state.get("board_name") or entry.name)
         st.toast(f"{post.label} is on the class board.")
 
 

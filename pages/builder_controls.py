@@ -78,6 +78,11 @@ def _current(row_id: int, block: builder.Block) -> builder.Block:
     )
 
 
+def current_blocks() -> tuple:
+    """The blocks as the widgets hold them now (for a callback, which runs before the widgets are drawn)."""
+    return tuple(_current(row_id, block) for row_id, block in st.session_state.get("builder_rows", []))
+
+
 def _row(row_id: int, block: builder.Block, row: builder.Row | None) -> None:
     """One row: its name and output shape and weights, a remove button, then its widgets beneath."""
     name, kind, shape, remove = st.columns(WIDTHS, vertical_alignment="center")

@@ -8,44 +8,56 @@ and "model_choice" as pages/shared.py reads them.
 
 import os
 import random
+import uuid
 
 import streamlit as st
 
-from cnnlab import builder, comparison, models, training
-from pages import board_view, builder_controls, memory, run_views
+from cnnlab import builder, comparison, models, training, training_queue
+from pages import board_view, builder_controls, memory, run_views, shared
+
+shared.through_app_navigation()
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
 
 
 @st.cache_resource
-def slot_pool() -> training.SlotPool:
-    """The one pool of training slots that every visitor of this server shares."""
-    return training.SlotPool()
+def line() -> training_queue.TrainingQueue:
+    """The one line of training runs that every visitor of this server shares."""
+    return training_queue.TrainingQueue()
+
+
+def member() -> str:
+    """This browser session's name in the line of training runs."""
+    return st.session_state.setdefault("training_run_member", uuid.uuid4().hex)  # kept across reloads, as the run
+
+
+def stop_run(run: training.TrainingRun) -> None:
+    """Stop a run for everyone if this student is alone on it; else only leave it."""
+    line().stop(run, member())
 
 
 def _new_seed() -> None:
     st.session_state["exp_seed"] = random.randrange(2**31 - 1)
 
 
-def training_controls(limit: int | None) -> tuple[str, str, int, int, bool, str]:
-    """The images, epochs, seed and name of the next run: (dataset, source, epochs, seed, two seeds, name)."""
+def training_controls() -> None:
+    """Draw the images, epochs, name and seed of the next run; the Start button's callback reads them."""
     if st.session_state.pop("exp_clear_name", False):  # the last run took this name
         st.session_state["exp_name"] = ""
     choices = training.dataset_choices()
     images, epochs = st.columns([2, 1], vertical_alignment="bottom")
-    dataset, source = choices[images.selectbox("Images", list(choices), key="exp_images")]
-    epochs = epochs.slider("Epochs", 1, 10, 3, key="exp_epochs")
+    images.selectbox("Images", list(choices), key="exp_images")
+    epochs.slider("Epochs", 1, 10, 3, key="exp_epochs")
     name, seed, new_seed = st.columns([1.6, 1, 1.3], vertical_alignment="bottom")
     name.text_input("Name of the run", key="exp_name", placeholder="e.g. five filters 5×5", max_chars=40)
-    seed = seed.number_input("Random seed", 0, 2**31 - 1, 1, key="exp_seed")
+    seed.number_input("Random seed", 0, 2**31 - 1, 1, key="exp_seed")
     new_seed.button("New random seed", key="exp_new_seed", on_click=_new_seed)
-    two_seeds = st.toggle("Train it twice, with two different seeds: what changes by luck alone?", key="exp_two_seeds")
+    st.toggle("Train it twice, with two different seeds: what changes by luck alone?", key="exp_two_seeds")
     defaults = training.default_settings()
     st.caption(
         f"Each run trains as the Train page does by default: the {defaults.optimizer} optimizer, learning rate "
         f"{defaults.learning_rate:g}, batches of {defaults.batch_size} images. Dropout is a row of the network here."
     )
-    return dataset, source, epochs, int(seed), two_seeds, st.session_state["exp_name"]
 
 
 def start_runs(blocks: tuple, controls: tuple, limit: int | None) -> None:
@@ -60,10 +72,21 @@ def start_runs(blocks: tuple, controls: tuple, limit: int | None) -> None:
             dataset=dataset, source=source, preset=base, epochs=epochs, seed=each, dropout=0.0,
             max_train_examples=limit, architecture=blocks,
         )  # fmt: skip
-        run = training.TrainingRun(settings, slot_pool(), keep_going=memory.tab_keep_going())
-        run.start()
+        run = line().join(settings, member(), keep_going=memory.tab_keep_going())
         book.add(run, (name.strip() or default_name) + (f" (seed {each})" if two_seeds else ""))
     st.session_state["exp_clear_name"] = True
+
+
+def start_from_widgets(limit: int | None, images: int) -> None:
+    """Start training what the widgets hold now (a callback: it runs before the page, so nothing is missed)."""
+    blocks = builder_controls.current_blocks()
+    if builder.plan(blocks, images=images).problem:
+        return
+    choices = training.dataset_choices()
+    dataset, source = choices.get(st.session_state.get("exp_images"), next(iter(choices.values())))
+    state = st.session_state
+    controls = (dataset, source, state["exp_epochs"], int(state["exp_seed"]), state["exp_two_seeds"], state["exp_name"])
+    start_runs(blocks, controls, limit)
 
 
 def main() -> None:
@@ -91,14 +114,13 @@ def main() -> None:
     if plan.problem:
         st.error(plan.problem)
     st.header("2. Train it")
-    controls = training_controls(limit)
+    training_controls()
     busy = bool(book.active)
     if busy:
         st.caption("Your last run is still training: start the next one when it has finished.")
-    if st.button("Start training", key="exp_start", type="primary", disabled=bool(plan.problem) or busy):
-        start_runs(blocks, controls, limit)
-        st.rerun()
-    st.fragment(run_every=1.0 if busy else None)(run_views.progress_view)(book, busy)
+    start = {"on_click": start_from_widgets, "args": (limit, images), "disabled": bool(plan.problem) or busy}
+    st.button("Start training", key="exp_start", type="primary", **start)
+    st.fragment(run_every=1.0 if busy else None)(run_views.progress_view)(book, busy, stop_run)
     st.header("3. Compare runs")
     run_views.compare_view(book)
     st.header("4. Class board")

@@ -17,15 +17,14 @@ DIFFERS = "background-color: #fff3b0; font-weight: bold"
 LAYER_CHOICES = {"first": "The first convolution's maps", "last": "The last maps before the dense layers"}
 
 
-def progress_view(book: comparison.RunBook, was_active: bool) -> None:
-    """A progress bar and a Stop button per active run; redrawn every second while one is active."""
+def progress_view(book: comparison.RunBook, was_active: bool, stop) -> None:
+    """A progress bar and a Stop button per active run (`stop(run)` stops it); redrawn every second meanwhile."""
     if was_active and not book.active:
         st.rerun()  # the last run has just ended: redraw the whole page, with its results
     for entry in book.active:
         progress = entry.run.progress()
         st.progress(progress.fraction, text=f"{entry.label} · {words.progress_text(progress)}")
-        if st.button(f"Stop run {entry.number}", key=f"exp_{entry.number}_stop"):
-            entry.run.stop()
+        st.button(f"Stop run {entry.number}", key=f"exp_{entry.number}_stop", on_click=stop, args=(entry.run,))
     for entry in book.entries:
         if entry.run.error:
             st.error(f"{entry.label}: {entry.run.error}")

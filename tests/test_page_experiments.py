@@ -14,14 +14,15 @@ from streamlit.testing.v1 import AppTest
 
 from cnnlab import builder
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "experiments.py")
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 240
 
 
 @pytest.fixture
 def page(monkeypatch):
     monkeypatch.setenv("CNNLAB_TRAIN_LIMIT", "256")
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/experiments.py").run()
     assert not at.exception
     return at
 
