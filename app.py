@@ -7,11 +7,9 @@ from pages import memory, shared
 st.set_page_config(page_title="CNN Lab", page_icon=":material/visibility:", layout="wide")
 
 HOME = st.Page("pages/home.py", title="Start here", icon=":material/school:", default=True)
-PAGES = (
-    [HOME]
-    + [st.Page(page.path, title=page.title, icon=page.icon, url_path=page.url_path) for page in shared.LESSON]
-    + [st.Page("pages/experiments.py", title="Experiments", icon=":material/science:", url_path="experiments")]
-)
+PAGES = [HOME] + [
+    st.Page(page.path, title=page.title, icon=page.icon, url_path=page.url_path) for page in shared.LESSON
+]
 
 with shared.app_run():
     memory.restore_tab()  # a reloaded tab gets back what the student did

@@ -17,7 +17,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from cnnlab import keepsake
 
 GRACE_SECONDS = 15.0  # a tab away this long was closed, rather than reloaded or briefly disconnected
-KEPT_PREFIXES = ("input_", "draw_", "toy_", "train_", "trained_", "training_run", "model_choice")
+KEPT_PREFIXES = ("input_", "draw_", "toy_", "train_", "trained_", "training_run", "model_choice", "experiment_runs")
 # Buttons, uploads and the canvas hold actions, not values: Streamlit refuses to have them set.
 ACTION_KEY = re.compile(r"_(reset|prev|next|random|start|stop|leave|join|download|upload|canvas|undo|clear)$|_px_")
 TOKEN_PARAM = "tab"

@@ -13,9 +13,15 @@ CELL_KEY = "overview_cell"
 
 
 def read(model_key: str, image):
-    """The reading of the current input by a model, or None after saying why the model is unavailable."""
+    """The reading of the current input by a model, or None after saying why it cannot be shown."""
     extractor = shared.get_extractor(model_key)
-    return None if extractor is None else reading.read(extractor, image, shared.class_names(model_key))
+    if extractor is None:
+        return None
+    try:
+        return reading.read(extractor, image, shared.class_names(model_key))
+    except ValueError as error:  # a built network with a layer this page does not draw yet
+        st.info(f"This page cannot draw {shared.label_of(model_key)}: {error} **Feature maps** shows every layer.")
+        return None
 
 
 def controls(model_key: str) -> tuple[str | None, bool, bool]:

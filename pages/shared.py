@@ -55,6 +55,8 @@ LESSON = (
                "Output sizes, padding, stride, pooling."),
     LessonPage("pages/train.py", "train", "Train a model", ":material/model_training:",
                "Train your own network and watch it learn."),
+    LessonPage("pages/experiments.py", "experiments", "Experiments", ":material/science:",
+               "Build networks, train several, compare them side by side."),
 )  # fmt: skip
 
 MODEL_LABELS = {

@@ -106,3 +106,10 @@ def test_the_whole_network_page_reads_a_built_network_of_the_layers_it_knows():
     app = open_page("pages/overview.py", builder.build_model(blocks), images[0].astype(np.float32) / 255.0)
     assert not app.exception
     assert not app.error
+
+
+def test_the_whole_network_page_says_which_layer_it_cannot_draw_rather_than_crash(trained):
+    model, image = trained
+    app = open_page("pages/overview.py", model, image)
+    assert not app.exception
+    assert any("cannot draw" in info.value and "BatchNormalization" in info.value for info in app.info)

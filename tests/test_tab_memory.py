@@ -7,12 +7,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import data
-from pages import memory
+from pages import memory, shared
 
 PROJECT = Path(__file__).resolve().parent.parent
 APP = str(PROJECT / "app.py")
 # Each page file alone; app.py opens the home page.
-PAGES = ["app.py", "pages/toy.py", "pages/draw.py", "pages/feature_maps.py", "pages/concepts.py", "pages/train.py"]
+PAGES = ["app.py", *(page.path for page in shared.LESSON)]
 TIMEOUT = 180
 
 
