@@ -45,7 +45,7 @@ def test_two_students_with_the_same_settings_share_one_run_and_both_get_its_mode
 
 def test_a_student_with_other_settings_sees_their_place_and_can_leave_the_line(monkeypatch):
     first, waiting = student(monkeypatch), student(monkeypatch)
-    first.slider(key="train_epochs").set_value(3)
+    first.slider(key="train_epochs").set_value(30)  # long enough that the second run is still waiting
     first.button(key="train_start").click().run()
     waiting.number_input(key="train_seed").set_value(7)
     waiting.button(key="train_start").click().run()
