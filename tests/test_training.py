@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from cnnlab import config, data, models, pipeline, training
+from cnnlab.figures import style
 from cnnlab.figures import training as figures
 from cnnlab.figures import training_text as words
 
@@ -299,6 +300,13 @@ def test_kernel_mosaic_places_each_kernel_between_gaps():
         figures.kernel_mosaic(np.zeros((3, 3, 32, 64)))
 
 
+def test_the_filters_of_a_run_speak_the_one_colour_language():
+    kernels = np.random.default_rng(0).normal(size=(3, 3, 1, 4)).astype(np.float32)
+    heatmap = figures.kernel_grid(kernels).data[0]
+    assert [list(step) for step in heatmap.colorscale] == [list(step) for step in style.SIGNED_COLORSCALE]
+    assert heatmap.zmin == -heatmap.zmax  # symmetric around 0
+
+
 def test_result_figures_carry_the_numbers(finished):
     result = finished.result()
     confusion = figures.confusion_matrix(result.confusion, config.CLASS_NAMES["mnist"])
@@ -309,6 +317,7 @@ def test_result_figures_carry_the_numbers(finished):
     assert titles[0] == f"Pred: {samples.predicted[0]}<br>True: {samples.true[0]}"
     colours = [annotation.font.color for annotation in grid.layout.annotations]
     assert [colour == figures.WRONG_COLOUR for colour in colours] == list(samples.predicted != samples.true)
+    assert all(annotation.font.size >= 16 for annotation in grid.layout.annotations)  # readable on a projector
     progress = finished.progress()
     curves = figures.learning_curves(**progress.curves())
     assert len(curves.data) == 9 and list(curves.data[0].x) == [step / 8 for step in range(1, 9)]

@@ -6,6 +6,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cnnlab.figures import style
+
+TITLE_SIZE = 16  # "Pred: 7 / True: 1" above each small image, readable from the back of a room
+
 TRAIN_COLOUR = "#1f77b4"
 VALIDATION_COLOUR = "#ff7f0e"
 WRONG_COLOUR = "#d62728"
@@ -170,7 +174,7 @@ def kernel_grid(kernels: np.ndarray, columns: int = 8, limit: float | None = Non
             z=mosaic,
             zmin=-limit,
             zmax=limit,
-            colorscale="RdBu_r",
+            colorscale=style.SIGNED_COLORSCALE,
             hoverongaps=False,
             hovertemplate="weight %{z:.3f}<extra></extra>",
             colorbar={"title": "weight", "thickness": 12},
@@ -242,7 +246,7 @@ def image_grid(
         )
         figure.update_yaxes(scaleanchor="x" if index == 0 else f"x{index + 1}", **cell)
     for annotation, is_wrong in zip(figure.layout.annotations, wrong or [False] * len(titles), strict=False):
-        annotation.font = {"size": 12, "color": WRONG_COLOUR if is_wrong else "#262730"}
+        annotation.font = {"size": TITLE_SIZE, "color": WRONG_COLOUR if is_wrong else "#262730"}
     figure.update_xaxes(visible=False)
     figure.update_yaxes(visible=False, autorange="reversed", constrain="domain", constraintoward="top")
     figure.update_layout(height=row_height * rows, margin={"t": 50, "b": 10, "l": 10, "r": 10})
