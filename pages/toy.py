@@ -150,7 +150,8 @@ def main():
         "A convolutional network looks at an image through a small window. Here the image has only 5×5 pixels and "
         "there are two 3×3 filters: one looks for a \\ line, the other for a / line. Each filter slides over the "
         "image, the strongest match of each filter is kept, and three weights turn those two numbers into a guess: "
-        "\\ diagonal, / diagonal or cross (X). Rows and columns are counted from 1, from the top left."
+        "\\ diagonal, / diagonal or cross (X). Rows and columns are counted from 0, from the top left, as in "
+        "the code and on every page."
     )
     st.subheader("1. Choose an image and the filters")
     image, filters, followed = controls()

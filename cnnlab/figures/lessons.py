@@ -41,8 +41,9 @@ def format_number(value):
 
 
 def place(row, col):
-    """Where a cell is, in the words every page uses, counted from 1: place(1, 2) -> "row 2, column 3"."""
-    return f"row {row + 1}, column {col + 1}"
+    """Where a cell is, in the words every page uses, counted from 0 as in the code and on the Feature maps
+    and whole-network pages: place(1, 2) -> "row 1, column 2"."""
+    return f"row {row}, column {col}"
 
 
 def code_of(function):
@@ -187,12 +188,12 @@ def _grid_traces(values, colours, blank, font_size=CELL_FONT_SIZE):
 
 
 def _grid_axes(figure, shape, row_labels, col_labels):
-    """Number the rows and columns from 1 (or use the labels given), row 1 at the top, square cells."""
+    """Number the rows and columns from 0 (or use the labels given), row 0 at the top, square cells."""
     rows, cols = shape
     common = {"tickfont": {"size": FONT_SIZE - 2}, "showgrid": False, "zeroline": False, "constrain": "domain"}
     figure.update_xaxes(
         tickvals=list(range(cols)),
-        ticktext=list(col_labels) if col_labels is not None else [str(c + 1) for c in range(cols)],
+        ticktext=list(col_labels) if col_labels is not None else [str(c) for c in range(cols)],
         range=[-0.5, cols - 0.5],
         side="top",
         constraintoward="left",
@@ -200,7 +201,7 @@ def _grid_axes(figure, shape, row_labels, col_labels):
     )
     figure.update_yaxes(
         tickvals=list(range(rows)),
-        ticktext=list(row_labels) if row_labels is not None else [str(r + 1) for r in range(rows)],
+        ticktext=list(row_labels) if row_labels is not None else [str(r) for r in range(rows)],
         range=[rows - 0.5, -0.5],
         scaleanchor="x",
         scaleratio=1,

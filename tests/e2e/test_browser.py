@@ -57,7 +57,7 @@ def test_every_page_opens_without_an_exception(page, app_url, path):
     assert page.locator("[data-testid='stSidebarNav']").inner_text().count("\n") >= 5
     if path == "feature_maps":
         page.get_by_role("button", name="Use a sample test digit").click()
-        page.get_by_text("(26, 26, 32)").first.wait_for(timeout=60_000)
+        page.get_by_text("32 maps of 26 × 26").first.wait_for(timeout=60_000)
         wait_until_idle(page)
         assert_no_exception(page)
     page.set_viewport_size({"width": 1400, "height": 1600})
