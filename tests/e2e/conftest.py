@@ -99,14 +99,17 @@ def wait_until_idle(page, timeout: float = 90_000) -> None:
     )
 
 
-def wait_for_charts(page, timeout: float = 60_000) -> None:
-    """Wait until the script is idle and plotly has drawn every chart on screen (a chart is empty for a
-    moment after a rerun, longer on a busy machine)."""
+def wait_for_charts(page, at_least: int = 0, timeout: float = 60_000) -> None:
+    """Wait until the script is idle, at least `at_least` charts are on screen, and plotly has drawn every
+    one of them (a chart is empty for a moment after a rerun, longer on a busy machine)."""
     wait_until_idle(page, timeout)
     page.wait_for_function(
-        """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
-              .filter((chart) => chart.offsetParent !== null)
-              .every((chart) => chart.querySelector("svg.main-svg"))""",
+        """(atLeast) => {
+          const shown = [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+            .filter((chart) => chart.offsetParent !== null);
+          return shown.length >= atLeast && shown.every((chart) => chart.querySelector("svg.main-svg"));
+        }""",
+        arg=at_least,
         timeout=timeout,
     )
     page.wait_for_timeout(800)

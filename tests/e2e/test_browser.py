@@ -98,7 +98,7 @@ def test_toy_page_stepped_to_the_end_shows_the_textbook_numbers(page, app_url):
     metrics = page.locator("[data-testid='stMetric']").all_inner_texts()
     values = [float(re.search(r"\d\.\d{4}", text).group()) for text in metrics if re.search(r"\d\.\d{4}", text)]
     assert values[-3:] == [0.2616, 0.2616, 0.4767]
-    page.get_by_text("diagonal", exact=True).first.click()
+    page.get_by_text("\\ diagonal", exact=True).first.click()  # the image "\\ diagonal" in "Start from"
     page.wait_for_function("() => document.body.innerText.includes('0.5938')", timeout=60_000)
     metrics = page.locator("[data-testid='stMetric']").all_inner_texts()
     values = [float(re.search(r"\d\.\d{4}", text).group()) for text in metrics if re.search(r"\d\.\d{4}", text)]

@@ -83,7 +83,7 @@ def open_page(browser, app_url: str, path: str, size: tuple[int, int]):
     page = context.new_page()
     page.goto(f"{app_url}/{path}")
     page.get_by_role("heading", name=TITLES[path]).wait_for(timeout=90_000)
-    wait_for_charts(page)
+    wait_for_charts(page, at_least=1)
     return context, page
 
 
@@ -105,14 +105,14 @@ def test_toy_page_fits_and_every_number_reads(browser, app_url, screen):
         assert page.locator("[data-testid='stPlotlyChart']").count() == 9
         problems = problems_on(page, "first window")
         page.get_by_role("radiogroup", name="Filter to follow").get_by_text("Filter 2 (/ diagonal)").click()
-        wait_for_charts(page)
+        wait_for_charts(page, at_least=1)
         page.get_by_role("slider", name="Window position").focus()
         page.keyboard.press("End")
-        wait_for_charts(page)
+        wait_for_charts(page, at_least=1)
         page.get_by_role("button", name="◀ Previous").click()
-        wait_for_charts(page)
+        wait_for_charts(page, at_least=1)
         page.get_by_role("button", name="Next ▶").click()
-        wait_for_charts(page)
+        wait_for_charts(page, at_least=1)
         page.get_by_text("Window 9 of 9 (row 2, column 2)").wait_for(timeout=30_000)
         problems += problems_on(page, "last window of filter 2")
         assert problems == [], "\n".join(problems)
@@ -130,14 +130,14 @@ def test_every_concepts_tab_fits_and_every_number_reads(browser, app_url, screen
         problems = []
         for index in range(tabs.count()):
             tabs.nth(index).click()
-            wait_for_charts(page)
+            wait_for_charts(page, at_least=1)
             name = tabs.nth(index).inner_text()
             problems += problems_on(page, f"tab {name}")
             if name == "Volumes":
                 # The most filters: six output channels, the case whose numbers ran into each other.
                 page.get_by_role("slider", name="Number of filters").focus()
                 page.keyboard.press("End")
-                wait_for_charts(page)
+                wait_for_charts(page, at_least=1)
                 assert page.get_by_text("4 × 4 in 6 channels").count() == 1
                 problems += problems_on(page, "tab Volumes with 6 filters")
         assert problems == [], "\n".join(problems)
@@ -153,7 +153,7 @@ def test_the_largest_size_formula_shows_whole_on_a_projector(browser, app_url):
             field.fill(value)
             field.press("Enter")
             wait_until_idle(page)
-        wait_for_charts(page)
+        wait_for_charts(page, at_least=1)
         assert page.get_by_text("not a multiple of the stride 7").count() == 1
         problems = problems_on(page, "n = 64, f = 15, p = 10, s = 7")
         assert problems == [], "\n".join(problems)
@@ -173,7 +173,7 @@ def test_toy_edits_survive_a_reload_and_a_visit_to_another_page(browser, app_url
         page.get_by_role("radiogroup", name="Filter to follow").get_by_text("Filter 2 (/ diagonal)").click()
         wait_until_idle(page)
         page.get_by_role("button", name="Next ▶").click()
-        wait_for_charts(page)
+        wait_for_charts(page, at_least=1)
         image, filters = toy.load_images()["cross"], toy.load_filters()
         image[0, 1], filters[1][1, 1] = 1.0, 2.5
         edited = [f"{p:.4f}" for p in toy.classify(image, filters).probabilities]
@@ -187,7 +187,7 @@ def test_toy_edits_survive_a_reload_and_a_visit_to_another_page(browser, app_url
                 page.get_by_role("heading", name="Concepts").wait_for(timeout=60_000)
                 page.get_by_role("link", name="Toy 5×5 filters").click()
             page.get_by_role("heading", name="Toy 5×5 filters").wait_for(timeout=90_000)
-            wait_for_charts(page)
+            wait_for_charts(page, at_least=1)
             assert page.locator(".st-key-toy_px_0_1 button").inner_text() == "1", visit
             assert page.locator(".st-key-toy_w1_1_1 input").input_value() == "2.50", visit
             assert page.get_by_text("Window 2 of 9 (row 0, column 1)").count() == 1, visit
