@@ -16,7 +16,7 @@ def test_start_page_opens_on_the_lesson_path():
     text = " ".join(block.value for block in at.markdown)
     assert "100,352" in text and "convolutional" in text
     links = [link.proto.page for link in at.get("page_link")]
-    assert links[:2] == ["toy", "draw"] and links[-1] == "train"
+    assert links[:2] == ["toy", "draw"] and "train" in links
     # The start page and the sidebar both follow shared.LESSON, numbered in that order.
     assert links == [page.url_path for page in shared.LESSON]
     labels = [link.proto.label for link in at.get("page_link")]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -113,3 +115,9 @@ def wait_for_charts(page, at_least: int = 0, timeout: float = 60_000) -> None:
         timeout=timeout,
     )
     page.wait_for_timeout(800)
+
+
+def run_in_own_thread(coroutine):
+    """Run a coroutine on a fresh event loop, away from the sync Playwright loop of the other browser tests."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -7,20 +7,12 @@ goal for the benchmarks, not this test (a shared machine's speed proves nothing)
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
-
 from bench import load_test
+from tests.e2e.conftest import run_in_own_thread
 
 SESSIONS = 5
 STROKES = 4  # 20 drawings, so the 95th percentile is not simply the slowest one
 P95_GOAL_SECONDS = 1.5  # reported, not asserted
-
-
-def run_in_own_thread(coroutine):
-    """Run a coroutine on a fresh event loop, away from the sync Playwright loop of the other browser tests."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_five_sessions_drawing_at_once_all_get_their_prediction(app_url):

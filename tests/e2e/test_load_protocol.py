@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from bench import load_protocol, st_protocol
+from tests.e2e.conftest import run_in_own_thread
 
 STUDENTS = 3
 
@@ -32,7 +33,7 @@ def test_students_speaking_the_protocol_get_each_drawn_digit_back(app_url):
             await student.close()
         return results
 
-    results = asyncio.run(class_())
+    results = run_in_own_thread(class_())
     sessions = {student.session_id for student, _ in results}
     assert len(sessions) == STUDENTS and "" not in sessions
     for student, answers in results:
@@ -45,6 +46,6 @@ def test_students_speaking_the_protocol_get_each_drawn_digit_back(app_url):
 
 
 def test_the_load_client_times_every_drawing_of_a_small_class(app_url):
-    outcome = asyncio.run(load_protocol.classroom(app_url, students=2, interval=0.5, seconds=2, training=0))
+    outcome = run_in_own_thread(load_protocol.classroom(app_url, students=2, interval=0.5, seconds=2, training=0))
     assert outcome.errors == []
     assert outcome.drawings == 2 * 4 and len(outcome.latencies) == outcome.drawings
