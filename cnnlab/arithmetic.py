@@ -3,8 +3,9 @@
 One function per kind of layer, each reading the outputs the network computed (a dict such as
 FeatureExtractor.maps returns) and the layer's weights: a convolution multiplies a patch of every
 input channel by its kernel and adds the bias; ReLU keeps max(0, x); max pooling keeps the largest
-number of its window; a dense unit adds input × weight over all inputs and its bias; softmax
-divides each exponential by their sum. cnnlab.rounding writes these sums so that they add up.
+number of its window and average pooling their mean; batch normalisation shifts and scales each
+map by four numbers it learned; a dense unit adds input × weight over all inputs and its bias;
+softmax divides each exponential by their sum. cnnlab.rounding writes these sums so that they add up.
 """
 
 from __future__ import annotations
@@ -153,38 +154,45 @@ def pass_arithmetic(model: keras.Model, maps: dict, layer_name: str, position: t
 
 @dataclass(frozen=True, eq=False)
 class PoolArithmetic:
-    """The window a max-pooling cell reads and the number that won.
+    """The window a pooling cell reads and what it made of it.
 
     Attributes:
         input_layer: the layer read.
         box: (top, left, bottom, right) of the window in input_layer's cells, bottom and right exclusive.
         window: float32 (ph, pw), the numbers in the window for this channel.
-        winner: (row, col) of the largest number, in input_layer's cells.
-        value: the number the network stored, the largest of the window.
+        function: "max" (the largest number) or "average" (their mean).
+        winner: (row, col) of the largest number, in input_layer's cells; None for average pooling.
+        value: the number the network stored.
     """
 
     input_layer: str
     box: tuple
     window: np.ndarray
-    winner: tuple
+    function: str
+    winner: tuple | None
     value: float
 
 
+POOLINGS = {keras.layers.MaxPooling2D: "max", keras.layers.AveragePooling2D: "average"}
+
+
 def pool_arithmetic(model: keras.Model, maps: dict, layer_name: str, row: int, col: int, channel: int):
-    """Show which number of its window a max-pooling cell kept.
+    """Show which numbers a pooling cell read and what it kept: the largest (max) or their mean (average).
 
     Args:
         model: a keras.Model whose layers form a chain.
         maps: the dict from FeatureExtractor.maps.
-        layer_name: a MaxPooling2D layer, e.g. "pool_1".
+        layer_name: a MaxPooling2D or AveragePooling2D layer, e.g. "pool_1".
         row, col, channel: the cell and channel in that layer's output.
 
     Returns:
-        A PoolArithmetic; window.max() equals value.
+        A PoolArithmetic; window.max() (max) or window.mean() (average) equals value. A window
+        that 'same' padding pushes past the edge holds only the cells inside, as Keras averages them.
     """
     layer = get_layer(model, layer_name)
-    if not isinstance(layer, keras.layers.MaxPooling2D):
-        raise ValueError(f"The layer {layer_name!r} is a {type(layer).__name__}, not max pooling.")
+    function = POOLINGS.get(type(layer))
+    if function is None:
+        raise ValueError(f"The layer {layer_name!r} is a {type(layer).__name__}, not max or average pooling.")
     check_cell(layer, row, col)
     input_layer, source = _source(model, maps, layer_name)
     (rows, row_stride, top), (cols, col_stride, left) = window(layer, 0), window(layer, 1)
@@ -192,9 +200,80 @@ def pool_arithmetic(model: keras.Model, maps: dict, layer_name: str, row: int, c
     box = (max(first_row, 0), max(first_col, 0), min(first_row + rows, source.shape[0]))
     box += (min(first_col + cols, source.shape[1]),)
     numbers = source[box[0] : box[2], box[1] : box[3], channel]
-    best = np.unravel_index(int(np.argmax(numbers)), numbers.shape)
-    winner = (box[0] + int(best[0]), box[1] + int(best[1]))
-    return PoolArithmetic(input_layer, box, numbers, winner, float(maps[layer_name][row, col, channel]))
+    winner = None
+    if function == "max":
+        best = np.unravel_index(int(np.argmax(numbers)), numbers.shape)
+        winner = (box[0] + int(best[0]), box[1] + int(best[1]))
+    value = float(maps[layer_name][row, col, channel])
+    return PoolArithmetic(input_layer, box, numbers, function, winner, value)
+
+
+@dataclass(frozen=True, eq=False)
+class NormArithmetic:
+    """One number of a batch normalisation layer: (x − mean) / √(variance + ε) × scale + shift.
+
+    The mean and variance are the averages the layer kept while it trained; scale and shift it
+    learned. They are per map, so every number of one map goes through the same line.
+
+    Attributes:
+        input_layer: the layer read.
+        source: (row, col, channel) read in input_layer's output (the same place).
+        before: the number there.
+        mean, variance, epsilon, scale, shift: the layer's numbers for this map.
+        value: the number the network stored.
+    """
+
+    input_layer: str
+    source: tuple
+    before: float
+    mean: float
+    variance: float
+    epsilon: float
+    scale: float
+    shift: float
+    value: float
+
+    @property
+    def computed(self) -> float:
+        """The formula worked out in float64; equals value up to float32 rounding."""
+        return (self.before - self.mean) / np.sqrt(self.variance + self.epsilon) * self.scale + self.shift
+
+
+def norm_arithmetic(model: keras.Model, maps: dict, layer_name: str, position: tuple) -> NormArithmetic:
+    """Show how a batch normalisation layer made one number.
+
+    Args:
+        model: a keras.Model whose layers form a chain.
+        maps: the dict from FeatureExtractor.maps.
+        layer_name: a BatchNormalization layer over the last axis (channels).
+        position: (row, col, channel), or (unit,) after a flat layer.
+
+    Returns:
+        A NormArithmetic; its `computed` equals `value`.
+    """
+    layer = get_layer(model, layer_name)
+    if not isinstance(layer, keras.layers.BatchNormalization):
+        raise ValueError(f"The layer {layer_name!r} is a {type(layer).__name__}, not batch normalisation.")
+    input_layer, source = _source(model, maps, layer_name)
+    position = tuple(int(index) for index in position)
+    if len(position) != source.ndim or not all(0 <= i < n for i, n in zip(position, source.shape, strict=True)):
+        raise ValueError(f"{position} is not a position in the {source.shape} output of {layer_name!r}.")
+    channel = position[-1]
+
+    def numbers(variable, default: float) -> float:
+        return default if variable is None else float(keras.ops.convert_to_numpy(variable)[channel])
+
+    return NormArithmetic(
+        input_layer,
+        position,
+        float(source[position]),
+        numbers(layer.moving_mean, 0.0),
+        numbers(layer.moving_variance, 1.0),
+        float(layer.epsilon),
+        numbers(layer.gamma, 1.0),
+        numbers(layer.beta, 0.0),
+        float(maps[layer_name][position]),
+    )
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,7 +2,7 @@
 
 A convolution or pooling window of span k, stride s and p zeros before maps output cells
 [lo, hi) to input cells [lo·s − p, (hi − 1)·s − p + k), clipped to the layer's input;
-activations and dropout keep cells where they are. Walking that back to the input gives a
+activations, batch normalisation and dropout keep cells where they are. Walking that back to the input gives a
 cell's receptive field.
 """
 
@@ -18,6 +18,8 @@ KIND_WORDS = {
     "relu": "ReLU",
     "activation": "activation",
     "pool": "max pooling",
+    "avgpool": "average pooling",
+    "batchnorm": "batch normalisation",
     "flatten": "flatten",
     "dropout": "dropout (off when reading)",
     "dense": "dense",
@@ -26,7 +28,7 @@ KIND_WORDS = {
 
 
 def layer_kind(layer) -> str:
-    """What a layer does, as one word: conv, relu, activation, pool, flatten, dropout, dense or softmax.
+    """What a layer does, as one word: one of the keys of KIND_WORDS (conv, pool, batchnorm, dense, ...).
 
     Args:
         layer: a keras layer.
@@ -38,6 +40,10 @@ def layer_kind(layer) -> str:
         return "conv"
     if isinstance(layer, keras.layers.MaxPooling2D):
         return "pool"
+    if isinstance(layer, keras.layers.AveragePooling2D):
+        return "avgpool"
+    if isinstance(layer, keras.layers.BatchNormalization):
+        return "batchnorm"
     if isinstance(layer, keras.layers.Flatten):
         return "flatten"
     if isinstance(layer, keras.layers.Dropout):

@@ -13,6 +13,8 @@ import numpy as np
 from cnnlab import arithmetic, geometry
 from cnnlab.extractor import FeatureExtractor, extractor_of, model_layers
 
+POOLS = ("pool", "avgpool")
+
 
 @dataclass(frozen=True)
 class LayerInfo:
@@ -20,7 +22,8 @@ class LayerInfo:
 
     Attributes:
         name: the layer's name, e.g. "conv_1".
-        kind: one of geometry.KIND_WORDS: conv, relu, activation, pool, flatten, dropout, dense, softmax.
+        kind: one of geometry.KIND_WORDS: conv, relu, activation, pool, avgpool, batchnorm, flatten, dropout,
+            dense, softmax.
         shape: its output shape for one image, e.g. (26, 26, 32) or (128,).
         stage: for a spatial layer, the convolution whose filters its channels are ("" for none).
     """
@@ -123,7 +126,7 @@ class Reading:
         info = self.layer(name)
         if not info.spatial:
             raise ValueError(f"The layer {name!r} has no maps to rank.")
-        same_stage = [other.name for other in self.layers if other.stage == info.stage and other.kind != "pool"]
+        same_stage = [other.name for other in self.layers if other.stage == info.stage and other.kind not in POOLS]
         maps = self.outputs[same_stage[-1] if info.stage else name]
         return np.maximum(maps, 0).mean(axis=(0, 1)).astype(np.float32)
 
@@ -142,16 +145,19 @@ class Reading:
             position: (row, col, channel) for a spatial layer, (unit,) for a flat one.
 
         Returns:
-            A CellArithmetic (conv), PoolArithmetic (pool), PassArithmetic (ReLU, activation,
-            flatten, dropout) or DenseArithmetic (dense and softmax layers).
+            A CellArithmetic (conv), PoolArithmetic (max and average pooling), NormArithmetic (batch
+            normalisation), PassArithmetic (ReLU, activation, flatten, dropout) or DenseArithmetic
+            (dense and softmax layers).
         """
         kind = self.layer(name).kind
         if kind == "input":
             raise ValueError("The input is not computed: it is the picture itself.")
         if kind == "conv":
             return arithmetic.cell_arithmetic(self.model, self.outputs, name, *position)
-        if kind == "pool":
+        if kind in POOLS:
             return arithmetic.pool_arithmetic(self.model, self.outputs, name, *position)
+        if kind == "batchnorm":
+            return arithmetic.norm_arithmetic(self.model, self.outputs, name, position)
         if kind in ("dense", "softmax"):
             return arithmetic.dense_arithmetic(self.model, self.outputs, name, *position)
         return arithmetic.pass_arithmetic(self.model, self.outputs, name, position)

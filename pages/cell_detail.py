@@ -68,11 +68,35 @@ def conv(seen, layer: str, position: tuple) -> None:
 def pool(seen, layer: str, position: tuple) -> None:
     explained = seen.explain(layer, position)
     where_it_looks(seen, layer, position, position[2], explained.winner)
-    numbers = ", ".join(figures.number(value) for value in explained.window.ravel())
-    count, source = explained.window.size, explained.input_layer
-    st.markdown(f"Max pooling keeps the largest of the {count} numbers in its window of {source}:")
-    st.markdown(f"max({numbers}) = **{figures.number(explained.value)}**")
+    count, source, value = explained.window.size, explained.input_layer, figures.number(explained.value)
+    if explained.function == "max":
+        numbers = ", ".join(figures.number(value) for value in explained.window.ravel())
+        st.markdown(f"Max pooling keeps the largest of the {count} numbers in its window of {source}:")
+        st.markdown(f"max({numbers}) = **{value}**")
+    else:
+        first, *others = explained.window.ravel()
+        numbers = " + ".join([figures.number(first), *(figures.operand(value) for value in others)])
+        st.markdown(f"Average pooling keeps the mean of the {count} numbers in its window of {source}:")
+        st.markdown(f"({numbers}) / {count} = **{value}**")
     show_code(arithmetic.pool_arithmetic)
+
+
+def norm(seen, layer: str, position: tuple) -> None:
+    explained = seen.explain(layer, position)
+    if len(position) == 3:
+        where_it_looks(seen, layer, position, position[2])
+    number, operand = figures.number, figures.operand
+    which = f"map {position[-1]}" if len(position) == 3 else f"number #{position[0]:,}"
+    st.markdown(
+        f"Batch normalisation keeps four numbers for {which}, learned while training: the mean of what it saw "
+        f"({number(explained.mean)}), their variance ({number(explained.variance)}), a scale "
+        f"({number(explained.scale)}) and a shift ({number(explained.shift)}). It takes the number at the same "
+        f"place of {explained.input_layer}, subtracts the mean, divides by the spread, scales and shifts:"
+    )
+    spread = f"√({number(explained.variance)} + {explained.epsilon:g})"
+    formula = f"({number(explained.before)} − {operand(explained.mean)}) / {spread} × {operand(explained.scale)}"
+    st.markdown(f"{formula} + {operand(explained.shift)} = **{number(explained.value)}**")
+    show_code(arithmetic.norm_arithmetic)
 
 
 def passed(seen, layer: str, position: tuple) -> None:
@@ -113,7 +137,7 @@ def show_code(function) -> None:
         st.code(inspect.getsource(function), language="python")
 
 
-KINDS = {"conv": conv, "pool": pool, "dense": dense, "softmax": dense}
+KINDS = {"conv": conv, "pool": pool, "avgpool": pool, "batchnorm": norm, "dense": dense, "softmax": dense}
 
 
 def show(seen, layer: str, position: tuple) -> None:

@@ -1,7 +1,10 @@
-"""A network from the builder, as the session's trained model, works on the Feature maps and Draw pages."""
+"""A network from the builder, as the session's trained model, works on Feature maps, the whole network and Draw."""
 
+import json
+import re
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -93,23 +96,60 @@ def test_the_draw_page_predicts_with_a_built_network(trained):
     assert headings[0].startswith(f"Prediction: {predicted} — ")
 
 
-def test_the_whole_network_page_reads_a_built_network_of_the_layers_it_knows():
-    """Stride 2, 'same' padding, tanh, dropout; batch norm and average pooling are not on that page yet."""
-    blocks = (
-        Block("conv", size=6, kernel_size=5, padding="same", stride=2),
-        Block("activation", function="tanh"),
-        Block("pool"),
-        Block("dropout", rate=0.2),
-        Block("dense", size=16),
-    )
-    _, (images, _) = data.load_dataset("mnist", "embedded")
-    app = open_page("pages/overview.py", builder.build_model(blocks), images[0].astype(np.float32) / 255.0)
+def test_the_whole_network_page_draws_every_layer_of_a_built_network(trained):
+    model, image = trained
+    app = open_page("pages/overview.py", model, image)
+    assert not app.exception and not app.error and not app.info
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    labels = [annotation["text"] for annotation in figure["layout"]["annotations"]]
+    for name in ("batchnorm_1", "tanh_1", "avgpool_1", "dropout_1", "dense_1"):
+        assert f"<b>{name}</b>" in labels
+
+
+NUMBER = r"−?[\d,]+\.\d+"
+OPERAND = rf"\(?({NUMBER})\)?"
+
+
+def decimal(text: str) -> float:
+    return float(text.replace("−", "-").replace(",", ""))
+
+
+@pytest.mark.parametrize(
+    "layer, position, pattern",
+    [
+        (
+            "batchnorm_1",
+            (4, 9, 2),
+            rf"\(({NUMBER}) − {OPERAND}\) / √\(({NUMBER}) \+ [^)]+\) × {OPERAND} \+ {OPERAND} = \*\*({NUMBER})\*\*",
+        ),
+        ("avgpool_1", (3, 2, 5), rf"^\((.*)\) / 4 = \*\*({NUMBER})\*\*"),
+    ],
+)
+def test_a_batch_norm_or_average_pool_number_is_worked_out_on_screen(trained, layer, position, pattern):
+    model, image = trained
+    app = open_page("pages/overview.py", model, image)
+    app.session_state["overview_cell"] = ("trained", layer, position)
+    app.run()
     assert not app.exception
-    assert not app.error
+    lines = [element.value for element in app.markdown]
+    match = next(re.search(pattern, line) for line in lines if re.search(pattern, line))
+    stored = float(activations.make_extractor(model).maps(image)[layer][position])
+    assert decimal(match.groups()[-1]) == pytest.approx(stored, abs=5e-5)
+    if layer == "avgpool_1":
+        window = [decimal(text.strip("()")) for text in match.group(1).split(" + ")]
+        assert len(window) == 4 and sum(window) / 4 == pytest.approx(stored, abs=5e-4)
+    else:
+        before, mean, variance, scale, shift = (decimal(text) for text in match.groups()[:5])
+        epsilon = model.get_layer(layer).epsilon
+        assert (before - mean) / np.sqrt(variance + epsilon) * scale + shift == pytest.approx(stored, abs=5e-3)
 
 
 def test_the_whole_network_page_says_which_layer_it_cannot_draw_rather_than_crash(trained):
-    model, image = trained
-    app = open_page("pages/overview.py", model, image)
+    """A network from elsewhere with a layer the builder never makes gets a sentence, not a traceback."""
+    inputs = keras.Input((28, 28, 1))
+    x = keras.layers.Conv2D(4, 3, name="conv_1")(inputs)
+    x = keras.layers.LayerNormalization(name="layer_norm")(x)
+    outputs = keras.layers.Dense(10, activation="softmax", name="output")(keras.layers.Flatten(name="flatten")(x))
+    app = open_page("pages/overview.py", keras.Model(inputs, outputs), trained[1])
     assert not app.exception
-    assert any("cannot draw" in info.value and "BatchNormalization" in info.value for info in app.info)
+    assert any("cannot draw" in info.value and "LayerNormalization" in info.value for info in app.info)

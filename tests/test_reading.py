@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from cnnlab import arithmetic, config, data, models, reading, rounding
+from cnnlab import arithmetic, builder, config, data, models, reading, rounding
+from cnnlab.builder import Block
 
 MNIST = config.CLASS_NAMES["mnist"]
 
@@ -36,16 +37,50 @@ def _rebuilt(explained, kind):
         return explained.products.sum(dtype=np.float64) + explained.bias
     if kind == "pool":
         return float(explained.window.max())
+    if kind == "avgpool":
+        return float(explained.window.mean(dtype=np.float64))
+    if kind == "batchnorm":
+        mean, spread = explained.mean, np.sqrt(explained.variance + explained.epsilon)
+        return (explained.before - mean) / spread * explained.scale + explained.shift
+    functions = {"relu": lambda x: max(x, 0.0), "tanh": np.tanh, "sigmoid": lambda x: 1 / (1 + np.exp(-x))}
+    functions |= {"linear": lambda x: x, "identity": lambda x: x}
     if kind in ("dense", "softmax"):
-        functions = {"relu": lambda x: max(x, 0.0), "tanh": np.tanh, "linear": lambda x: x}
         return functions[explained.function](explained.contributions.sum() + explained.bias)
-    functions = {"relu": lambda x: max(x, 0.0), "tanh": np.tanh, "identity": lambda x: x}
     return functions[explained.function](explained.before)
 
 
-@pytest.mark.parametrize("key", [*config.PRETRAINED, *models.PRESETS])
+# Every kind of block the builder offers, with 'same' padding, stride 2, a 7 × 7 map whose last row
+# and column the max pooling drops, and batch norm both on maps and on a flat layer.
+BUILT = (
+    Block("conv", size=4, kernel_size=5, padding="same", stride=2),
+    Block("batchnorm"),
+    Block("activation", function="sigmoid"),
+    Block("pool", pooling="average"),
+    Block("conv", size=5, kernel_size=3, padding="same"),
+    Block("activation", function="tanh"),
+    Block("pool", pooling="max"),
+    Block("dropout", rate=0.3),
+    Block("dense", size=12, function="relu"),
+    Block("batchnorm"),
+)
+
+
+def _built_model():
+    """BUILT with seeded weights, its batch norms holding means, spreads, scales and shifts other than 0 and 1."""
+    keras.utils.set_random_seed(3)
+    model = builder.build_model(BUILT)
+    rng = np.random.default_rng(3)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            size = layer.gamma.shape[0]
+            scale, shift = rng.uniform(0.5, 2, size), rng.normal(0, 0.5, size)
+            layer.set_weights([scale, shift, rng.normal(0, 0.3, size), rng.uniform(0.2, 3, size)])
+    return model
+
+
+@pytest.mark.parametrize("key", [*config.PRETRAINED, *models.PRESETS, "built"])
 def test_every_number_of_every_layer_is_rebuilt_by_its_arithmetic(key, digit):
-    model = _model(key)
+    model = _built_model() if key == "built" else _model(key)
     seen = reading.read(model, digit, MNIST)
     expected = {"input": digit[:, :, None]}
     expected.update(
@@ -100,6 +135,23 @@ def test_reading_rejects_wrong_class_names_and_the_input_has_no_arithmetic(digit
         reading.read(model, digit, ["a", "b"])
     with pytest.raises(ValueError, match="picture itself"):
         reading.read(model, digit, MNIST).explain("input", (0, 0, 0))
+
+
+def test_built_layers_have_their_kinds_and_their_windows():
+    seen = reading.read(_built_model(), np.ones((28, 28), np.float32), MNIST)
+    kinds = [info.kind for info in seen.layers]
+    assert kinds[:5] == ["input", "conv", "batchnorm", "activation", "avgpool"]
+    assert kinds[-3:] == ["dense", "batchnorm", "softmax"]
+    assert seen.layer("avgpool_1").shape == (7, 7, 4) and seen.layer("sigmoid_1").stage == "conv_1"
+    edge = seen.explain("avgpool_1", (6, 6, 0))
+    assert edge.function == "average" and edge.winner is None and edge.box == (12, 12, 14, 14)
+    assert seen.layer("pool_2").shape == (3, 3, 5) and seen.explain("pool_2", (2, 2, 1)).box == (4, 4, 6, 6)
+    flat = seen.explain("batchnorm_2", (11,))
+    assert flat.input_layer == "dense_1" and flat.source == (11,)
+    with pytest.raises(ValueError, match="not max or average pooling"):
+        arithmetic.pool_arithmetic(seen.model, seen.outputs, "conv_2", 0, 0, 0)
+    with pytest.raises(ValueError, match="not a position"):
+        seen.explain("batchnorm_1", (14, 0, 0))
 
 
 def test_pool_winner_and_window_in_the_layer_below(digit):

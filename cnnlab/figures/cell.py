@@ -13,13 +13,25 @@ from cnnlab import arithmetic, rounding
 from cnnlab.figures import network, style
 from cnnlab.rounding import written
 
-FUNCTION_WORDS = {"relu": "ReLU: max(0, x)", "tanh": "tanh(x)", "identity": "the same number", "linear": "x"}
+FUNCTION_WORDS = {
+    "relu": "ReLU: max(0, x)",
+    "tanh": "tanh(x)",
+    "sigmoid": "sigmoid: 1 / (1 + e^−x)",
+    "identity": "the same number",
+    "linear": "x",
+}
 TOP_CONTRIBUTIONS = 8
 
 
 def number(value: float, digits: int = rounding.DIGITS) -> str:
     """A float written with `digits` decimals, thousands separators and a true minus sign."""
     return written(int(round(float(value) * 10**digits)), digits)
+
+
+def operand(value: float, digits: int = rounding.DIGITS) -> str:
+    """A number written to follow an operator: in brackets when negative, e.g. "(−0.0015)"."""
+    text = number(value, digits)
+    return f"({text})" if text.startswith("−") else text
 
 
 def _signed(values) -> dict:

@@ -53,6 +53,11 @@ LAYER_WORDS = {
     "conv": "Each small picture is one filter slid over the layer below: strong where it finds its pattern.",
     "relu": "ReLU keeps the positive numbers and turns every negative number into 0.",
     "pool": "Max pooling keeps the largest number of each 2×2 block: half the height and width (rounded down).",
+    "avgpool": "Average pooling keeps the mean of each 2×2 block: half the height and width (rounded down).",
+    "batchnorm": "Batch normalisation shifts and scales each map by numbers it learned, so the maps have like ranges.",
+    "tanh": "tanh squeezes every number into −1 to 1, keeping its sign.",
+    "sigmoid": "Sigmoid squeezes every number into 0 to 1: negative numbers fall below ½.",
+    "dropout": "Dropout switches off random numbers while training only; when reading, it passes every number on.",
 }
 
 
