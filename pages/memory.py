@@ -18,8 +18,12 @@ from cnnlab import keepsake
 
 GRACE_SECONDS = 15.0  # a tab away this long was closed, rather than reloaded or briefly disconnected
 KEPT_PREFIXES = ("input_", "draw_", "toy_", "train_", "trained_", "training_run", "model_choice", "experiment_runs")
+KEPT_PREFIXES += ("builder_", "exp_", "board_name")
 # Buttons, uploads and the canvas hold actions, not values: Streamlit refuses to have them set.
-ACTION_KEY = re.compile(r"_(reset|prev|next|random|start|stop|leave|join|download|upload|canvas|undo|clear)$|_px_")
+ACTION_KEY = re.compile(
+    r"_(reset|prev|next|random|start|stop|leave|join|download|upload|canvas|undo|clear|load|add|remove|new_seed)$"
+    r"|_px_|^exp_use_"
+)
 TOKEN_PARAM = "tab"
 
 

@@ -82,3 +82,26 @@ def test_every_page_runs_with_its_kept_state_restored_and_keeps_no_action_widget
         reloaded.session_state[key] = value
     reloaded.run()
     assert not reloaded.exception
+
+
+def test_a_reload_keeps_the_network_a_student_built_and_the_experiment_settings():
+    first = AppTest.from_file(str(PROJECT / "pages/experiments.py"), default_timeout=TIMEOUT).run()
+    assert not first.exception
+    row_id = first.session_state["builder_rows"][0][0]
+    first.selectbox(key=f"builder_{row_id}_size").set_value(5)
+    first.selectbox(key=f"builder_{row_id}_kernel_size").set_value(5)
+    first.slider(key="exp_epochs").set_value(2)
+    first.text_input(key="exp_name").input("five filters 5×5").run()
+    first.button(key=f"builder_{first.session_state['builder_rows'][1][0]}_remove").click().run()
+    assert not first.exception
+    built = [block for _, block in first.session_state["builder_rows"]]
+    assert built[0].size == 5 and built[0].kernel_size == 5
+    reloaded = AppTest.from_file(str(PROJECT / "pages/experiments.py"), default_timeout=TIMEOUT)
+    for key, value in kept_state(first).items():
+        reloaded.session_state[key] = value
+    reloaded.run()
+    assert not reloaded.exception
+    assert [block for _, block in reloaded.session_state["builder_rows"]] == built
+    assert reloaded.selectbox(key=f"builder_{row_id}_size").value == 5
+    assert reloaded.slider(key="exp_epochs").value == 2
+    assert reloaded.text_input(key="exp_name").value == "five filters 5×5"
