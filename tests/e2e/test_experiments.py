@@ -1,5 +1,8 @@
 """In a real browser: build a network that differs from a preset, train it and the preset, compare them.
 
+The built network has a 5×5 'same' convolution, batch norm and average pooling; used on every
+page, it shows on Feature maps and on the whole network.
+
 The server trains on CNNLAB_TRAIN_LIMIT=600 images (tests/e2e/conftest.py), so each run takes seconds.
 Screenshots for the README at 1024 × 768 with the sidebar open, and at 1400 × 1000.
 """
@@ -49,6 +52,12 @@ def test_build_train_and_compare_with_a_preset(browser, app_url):
         choose(page, "builder_0_kernel_size", "5×5")
         choose(page, "builder_0_padding", "pad same")
         page.get_by_text("28×28×8: 8 maps of 28×28 · 208 weights").wait_for(timeout=30_000)
+        choose(page, "builder_2_pooling", "average 2×2")
+        choose(page, "builder_add_kind", "Batch norm")
+        choose(page, "builder_add_after", "after conv_1")
+        page.get_by_role("button", name="Add", exact=True).click()
+        page.get_by_text("batchnorm_1", exact=True).wait_for(timeout=30_000)
+        wait_until_idle(page)
         page.get_by_label("Name of the run").fill("eight 5×5 filters")
         page.get_by_label("Name of the run").press("Enter")
         wait_until_idle(page)
@@ -92,5 +101,15 @@ def test_build_train_and_compare_with_a_preset(browser, app_url):
         page.get_by_role("button", name="Use a sample test digit").click()
         page.get_by_text("conv_1 — 8 maps of 28 × 28").first.wait_for(timeout=60_000)
         assert_no_exception(page)
+
+        page.get_by_role("link", name="The whole network").first.click()
+        wait_until_idle(page)
+        chart = page.locator("[data-testid='stPlotlyChart']").first
+        chart.wait_for(timeout=60_000)
+        for name in ("conv_1", "batchnorm_1", "avgpool_1", "output"):
+            assert name in chart.inner_text(), f"the whole network lacks {name}"
+        assert page.get_by_text("cannot draw").count() == 0
+        assert_no_exception(page)
+        page.screenshot(path=SCREENSHOT_DIR / "overview_built_network_1400.png")
     finally:
         context.close()
