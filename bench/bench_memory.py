@@ -1,7 +1,7 @@
 """Server memory at rest: `streamlit run app.py`, every page opened once, then nobody on it.
 
 One protocol client (bench/st_protocol.py) opens each page in turn, draws one digit on the Draw
-page, and leaves; the server's resident memory (RSS, from /proc) is printed after each page and at
+page and on the whole network page, takes the sample digit on Feature maps, and leaves; the server's resident memory (RSS, from /proc) is printed after each page and at
 rest. Goal: <= 800 MB at rest with every page opened once.
 
 Usage: python bench/bench_memory.py [NAME=VALUE ...]   (extra environment for the server)
@@ -19,16 +19,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import server as servers  # noqa: E402
 from bench import st_protocol  # noqa: E402
 
-PAGES = ["", "toy", "draw", "feature_maps", "concepts", "train"]
+PAGES = ["", "toy", "draw", "overview", "feature_maps", "concepts", "train", "experiments"]  # as shared.LESSON
 GOAL_MB = 800.0
 
 
 async def visit(url: str, page: str) -> list[str]:
     student = st_protocol.Student(url, page or "home")
     await student.open(page)
-    if page == "draw":
+    if page in ("draw", "overview"):
         digit, image = st_protocol.drawn_digits(1)[3]
         await st_protocol.draw(student, image)
+    if page == "feature_maps":
+        await student.click("sample_digit")
     await student.close()
     return student.errors
 
