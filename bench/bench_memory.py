@@ -1,7 +1,8 @@
 """Server memory at rest: `streamlit run app.py`, every page opened once, then nobody on it.
 
 One protocol client (bench/st_protocol.py) opens each page in turn, draws one digit on the Draw
-page and on the whole network page, takes the sample digit on Feature maps, and leaves; the server's resident memory (RSS, from /proc) is printed after each page and at
+page and on the whole network page, takes the sample digit on Feature maps, and leaves; the
+server's resident memory (RSS, from /proc) is printed after each page and at
 rest. Goal: <= 800 MB at rest with every page opened once.
 
 Usage: python bench/bench_memory.py [NAME=VALUE ...]   (extra environment for the server)

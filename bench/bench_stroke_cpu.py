@@ -60,7 +60,7 @@ def strokes_cpu(script: str, path: str, strokes: int, browser, profile: Path | N
                 cpu = server.cpu_seconds()
                 if profile is not None:
                     recorder = subprocess.Popen(["py-spy", "record", "--pid", str(server.pid), "--format", "raw",
-                                                 "--output", str(profile), "--rate", "50", "--nonblocking"],
+                                                 "--output", str(profile), "--rate", "250", "--nonblocking"],
                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
             before = page.get_by_text("Prediction:").count()
             draw(page, STROKES[index % 2])

@@ -13,7 +13,10 @@ shared.through_app_navigation()
 CNN, MLP = "mnist", "mnist_mlp"
 SHORT_NAMES = {CNN: "CNN", MLP: "Fully connected"}
 SHIFTS = np.arange(-6, 7)
-TWO_KINDS = "A **CNN** slides small filters over the picture; a **fully connected** network weighs each pixel alone."
+TWO_KINDS = (
+    "A **CNN** slides small filters over the picture; a **fully connected** network weighs each pixel alone. "
+    "Move the digit with the sliders and watch which of the two still knows it."
+)
 STEPS = (
     ("1. Your picture", "light ink on black"),
     ("2. Cropped", "cut to the box around the ink"),
@@ -87,21 +90,25 @@ def both_networks(guesses: Guesses, image, chart_key: str) -> None:
 
 
 @st.fragment
-def shift_view() -> None:
-    """Move the current digit with two sliders and show both networks' guesses."""
+def shift_view(guesses: Guesses) -> None:
+    """Both networks' guesses for the current digit, moved by two sliders (not moved at first).
+
+    Args:
+        guesses: the run's guesses, for the digit as it is; a move reruns only this part, with its own.
+    """
     image, _ = shared.current_input()
     if image is None or shared.input_dataset() != "mnist":
         return
-    st.header("Move the digit", anchor=False)
     controls, chart = st.columns([1, 2.2], gap="medium")
-    dx = controls.slider("Right (+) or left (−), pixels", -6, 6, 0, key="draw_shift_dx")
-    dy = controls.slider("Down (+) or up (−), pixels", -6, 6, 0, key="draw_shift_dy")
-    shifted = preprocess.shift_image(image, int(dy), int(dx))
+    dx = controls.slider("Move it right (+) or left (−), pixels", -6, 6, 0, key="draw_shift_dx")
+    dy = controls.slider("Move it down (+) or up (−), pixels", -6, 6, 0, key="draw_shift_dy")
+    moved = dx or dy
+    shifted = preprocess.shift_image(image, int(dy), int(dx)) if moved else image
     controls.image(
         figures.pixel_picture(shifted), caption=f"Your digit, {figures.moved_words(dx, dy)}", width="stretch"
     )
     with chart:
-        both_networks(Guesses(), shifted, "draw_shift_bars")
+        both_networks(guesses if not moved else Guesses(), shifted, "draw_shift_bars")
 
 
 SOURCES = {"Draw": "draw", "Test image": "test", "Upload a photo": "upload"}
@@ -130,8 +137,7 @@ def input_and_prediction(model_key: str) -> None:
         return  # the two digit networks and moving have nothing to say about clothes
     st.header("Two kinds of network, one input", anchor=False)
     st.markdown(TWO_KINDS)
-    both_networks(guesses, image, "draw_bars_both")
-    shift_view()
+    shift_view(guesses)
 
 
 def accuracy_section() -> None:

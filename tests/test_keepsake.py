@@ -83,4 +83,8 @@ def test_sizes_count_array_data_and_model_weights():
 
     assert keepsake.approximate_size(np.zeros((28, 28), np.float32)) == 28 * 28 * 4
     assert keepsake.approximate_size({"model": Model()}) == len("model") + 4_000
-    assert keepsake.approximate_size({"objects": [{"path": "M 1 2"}]}) == len("objects") + len("path") + len("M 1 2")
+    drawing = {"objects": [{"path": [["M", 1.5, 2], ["L", 30.25, 4]]}]}
+    text = '{"objects":[{"path":[["M",1.5,2],["L",30.25,4]]}]}'
+    assert keepsake.approximate_size(drawing) == keepsake.PLAIN_DATA_FACTOR * len(text)
+    mixed = {"drawing": drawing, "image": np.zeros(10, np.uint8)}
+    assert keepsake.approximate_size(mixed) == len("drawing") + keepsake.approximate_size(drawing) + len("image") + 10

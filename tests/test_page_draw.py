@@ -45,7 +45,7 @@ def label_in(heading: str) -> str:
 
 
 def comparisons(at: AppTest) -> list[str]:
-    """The sentences naming both networks' guesses: the input, then the moved input."""
+    """The sentences naming both networks' guesses (one: for the input, moved by the sliders)."""
     return [markdown.value for markdown in at.markdown if markdown.value.startswith("**CNN**: ")]
 
 
@@ -89,7 +89,8 @@ def test_a_seven_is_predicted_once_and_both_networks_are_named_in_one_sentence(s
     (heading,) = predictions(at)
     assert heading.startswith("Prediction: 7 — ")
     assert guesses_in(comparisons(at)[0]) == ("7", "7")
-    assert "Two kinds of network, one input" in headers(at) and "Move the digit" in headers(at)
+    assert "Two kinds of network, one input" in headers(at)
+    assert at.slider(key="draw_shift_dx").value == 0 and len(at.get("plotly_chart")) == 3  # bars, both, curve
     assert not at.error
 
 
@@ -192,7 +193,7 @@ def test_a_clothes_test_image_gets_clothing_names_and_no_digit_networks():
     assert shown_test_image(at, "fashion_mnist")[1] == 7
     assert label_in(predictions(at)[0]) in config.CLASS_NAMES["fashion_mnist"]
     assert comparisons(at) == []
-    assert "Two kinds of network, one input" not in headers(at) and "Move the digit" not in headers(at)
+    assert "Two kinds of network, one input" not in headers(at) and not at.slider
 
 
 def test_a_digit_network_on_a_clothes_image_says_it_only_knows_digits():
@@ -212,7 +213,7 @@ def test_the_shift_sliders_show_both_networks_on_the_moved_digit(seven):
         str(activations.make_extractor(models.load_pretrained(key)).probabilities(shifted).argmax())
         for key in ("mnist", "mnist_mlp")
     ]
-    assert list(guesses_in(comparisons(at)[1])) == expected
+    assert [list(guesses_in(sentence)) for sentence in comparisons(at)] == [expected]
 
 
 def decode(values) -> np.ndarray:
