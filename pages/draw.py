@@ -73,7 +73,7 @@ def steps_view(steps, image) -> None:
     arrays = (steps.ink, steps.cropped, steps.scaled, image)
     for column, array, (title, caption) in zip(st.columns(4), arrays, STEPS, strict=True):
         column.markdown(f"**{title}**")
-        column.image(figures.pixel_picture(array), width=160)  # at most, on a wide screen
+        column.image(figures.picture_url(array), width=160)  # at most, on a wide screen
         column.markdown(f"{array.shape[0]} × {array.shape[1]} pixels: {caption}.")
     st.caption(MAGNITUDE_WORDS)
 
@@ -104,9 +104,7 @@ def shift_view(guesses: Guesses) -> None:
     dy = controls.slider("Move it down (+) or up (−), pixels", -6, 6, 0, key="draw_shift_dy")
     moved = dx or dy
     shifted = preprocess.shift_image(image, int(dy), int(dx)) if moved else image
-    controls.image(
-        figures.pixel_picture(shifted), caption=f"Your digit, {figures.moved_words(dx, dy)}", width="stretch"
-    )
+    controls.image(figures.picture_url(shifted), caption=f"Your digit, {figures.moved_words(dx, dy)}", width="stretch")
     with chart:
         both_networks(guesses if not moved else Guesses(), shifted, "draw_shift_bars")
 

@@ -51,7 +51,7 @@ def test_image(model_key: str) -> None:
     )  # fmt: skip
     image, label = shared.current_input()
     if image is not None and label.startswith("test image") and shared.input_dataset() == dataset:
-        st.image(figures.pixel_picture(image), caption=label[0].upper() + label[1:], width=drawing.SIZE)
+        st.image(figures.picture_url(image), caption=label[0].upper() + label[1:], width=drawing.SIZE)
 
 
 def plain(text: str) -> str:

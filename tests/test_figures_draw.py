@@ -1,8 +1,12 @@
 """Tests for cnnlab.figures.draw: the values on the charts are the values given."""
 
+import base64
+import io
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from PIL import Image
 
 from cnnlab.figures import draw as figures
 
@@ -93,6 +97,14 @@ def test_pixel_picture_enlarges_each_pixel_into_a_sharp_square_black_to_white():
     np.testing.assert_array_equal(picture[:3, 3:], 255)
     np.testing.assert_array_equal(picture[3:, :3], 128)
     np.testing.assert_array_equal(picture[3:, 3:], 64)
+
+
+def test_picture_url_carries_the_pixel_picture_as_a_png():
+    image = np.random.default_rng(0).random((28, 28))
+    url = figures.picture_url(image)
+    assert url.startswith("data:image/png;base64,")
+    decoded = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+    np.testing.assert_array_equal(decoded, figures.pixel_picture(image))
 
 
 def test_pixel_picture_never_shrinks_a_large_picture_and_refuses_non_pictures():

@@ -5,10 +5,13 @@ Every builder takes plain arrays and returns a plotly go.Figure; sizes and fonts
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 FONT_SIZE = 16
 BAR_COLOUR = "#a3acb9"
@@ -175,6 +178,24 @@ def pixel_picture(array, side=140, value_range=(0.0, 1.0)) -> np.ndarray:
     grey = np.nan_to_num(grey) * 255.0
     factor = max(1, side // max(array.shape))
     return np.kron(np.round(grey).astype(np.uint8), np.ones((factor, factor), dtype=np.uint8))
+
+
+def picture_url(array, side=140, value_range=(0.0, 1.0)) -> str:
+    """pixel_picture as a PNG in a data: address, for st.image.
+
+    The page carries the picture itself, so the browser does not fetch it from the server's media
+    store in a second request: per stroke that was the Draw page's largest cost to the server after
+    the script itself (bench/bench_stroke_cpu.py).
+
+    Args:
+        array, side, value_range: as pixel_picture.
+
+    Returns:
+        "data:image/png;base64,..." of a greyscale PNG.
+    """
+    buffer = io.BytesIO()
+    Image.fromarray(pixel_picture(array, side, value_range), mode="L").save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _layout(title, height, margin=10) -> dict:
