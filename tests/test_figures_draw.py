@@ -13,9 +13,17 @@ from cnnlab.figures import draw as figures
 DIGITS = [str(digit) for digit in range(10)]
 
 
+def probability_bars(*args, **kwargs) -> go.Figure:
+    return go.Figure(figures.probability_bars(*args, **kwargs))
+
+
+def compare_bars(*args, **kwargs) -> go.Figure:
+    return go.Figure(figures.compare_bars(*args, **kwargs))
+
+
 def test_probability_bars_heights_are_the_probabilities():
     probabilities = np.array([0.01, 0.02, 0.03, 0.04, 0.05, 0.1, 0.15, 0.5, 0.06, 0.04])
-    figure = figures.probability_bars(probabilities, DIGITS)
+    figure = probability_bars(probabilities, DIGITS)
     assert isinstance(figure, go.Figure)
     (bars,) = figure.data
     np.testing.assert_allclose(bars.y, probabilities)
@@ -26,21 +34,21 @@ def test_probability_bars_heights_are_the_probabilities():
 def test_probability_bars_colour_the_most_probable_class_by_default():
     probabilities = np.full(10, 0.05)
     probabilities[3] = 0.55
-    colours = figures.probability_bars(probabilities, DIGITS).data[0].marker.color
+    colours = probability_bars(probabilities, DIGITS).data[0].marker.color
     assert colours[3] == figures.HIGHLIGHT_COLOUR
     assert [colour for index, colour in enumerate(colours) if index != 3] == [figures.BAR_COLOUR] * 9
 
 
 def test_probability_bars_colour_the_bar_asked_for():
     probabilities = np.full(10, 0.1)
-    colours = figures.probability_bars(probabilities, DIGITS, highlight=8).data[0].marker.color
+    colours = probability_bars(probabilities, DIGITS, highlight=8).data[0].marker.color
     assert [index for index, colour in enumerate(colours) if colour == figures.HIGHLIGHT_COLOUR] == [8]
 
 
 def test_probability_bars_label_bars_in_percent_and_leave_tiny_ones_blank():
     probabilities = np.zeros(10)
     probabilities[[2, 5]] = [0.986, 0.014]
-    text = figures.probability_bars(probabilities, DIGITS).data[0].text
+    text = probability_bars(probabilities, DIGITS).data[0].text
     assert text[2] == "99%" and text[5] == "1%"
     assert text[0] == ""
 
@@ -50,7 +58,7 @@ CLOTHES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shi
 
 def test_probability_bars_of_clothes_are_horizontal_with_every_name_in_order_from_the_top():
     probabilities = np.linspace(0.01, 0.19, 10)
-    figure = figures.probability_bars(probabilities, CLOTHES)
+    figure = probability_bars(probabilities, CLOTHES)
     (bars,) = figure.data
     assert bars.orientation == "h"
     assert list(bars.y) == CLOTHES
@@ -60,7 +68,7 @@ def test_probability_bars_of_clothes_are_horizontal_with_every_name_in_order_fro
 
 
 def test_probability_bars_write_every_digit_under_its_bar():
-    axis = figures.probability_bars(np.full(10, 0.1), DIGITS).layout.xaxis
+    axis = probability_bars(np.full(10, 0.1), DIGITS).layout.xaxis
     assert axis.tickmode == "array" and list(axis.tickvals) == DIGITS
 
 
@@ -76,7 +84,7 @@ def test_guess_words_name_the_class_and_how_sure():
 def test_compare_bars_group_one_trace_per_network_and_the_sentence_names_both():
     cnn, dense = np.eye(10)[7], np.eye(10)[1] * 0.6 + 0.04
     found = {"CNN": cnn, "Fully connected": dense}
-    figure = figures.compare_bars(found, DIGITS)
+    figure = compare_bars(found, DIGITS)
     assert [trace.name for trace in figure.data] == ["CNN", "Fully connected"]
     np.testing.assert_allclose(figure.data[1].y, dense)
     assert figure.layout.barmode == "group"
@@ -86,7 +94,7 @@ def test_compare_bars_group_one_trace_per_network_and_the_sentence_names_both():
 
 def test_compare_bars_refuse_a_wrong_number_of_probabilities():
     with pytest.raises(ValueError, match="CNN"):
-        figures.compare_bars({"CNN": np.ones(9) / 9}, DIGITS)
+        compare_bars({"CNN": np.ones(9) / 9}, DIGITS)
 
 
 def test_pixel_picture_enlarges_each_pixel_into_a_sharp_square_black_to_white():
@@ -118,7 +126,7 @@ def test_pixel_picture_never_shrinks_a_large_picture_and_refuses_non_pictures():
 )
 def test_probability_bars_refuse_mismatched_input(probabilities, highlight):
     with pytest.raises(ValueError):
-        figures.probability_bars(probabilities, DIGITS, highlight=highlight)
+        probability_bars(probabilities, DIGITS, highlight=highlight)
 
 
 def test_grayscale_image_shows_the_values_top_row_first_with_square_pixels():
