@@ -34,6 +34,26 @@ def test_every_layer_gets_a_column_and_every_shown_map_its_real_numbers(seen):
     assert axis.cmin == -axis.cmax and [list(step) for step in axis.colorscale] == style.SIGNED_COLORSCALE
 
 
+def _output_axes(figure, reading_):
+    """The x domain and the y axis of the probabilities (the last pair of axes)."""
+    layout = figure.layout.to_plotly_json()
+    last = max(int(key[5:] or 1) for key in layout if key.startswith("xaxis"))
+    return layout[f"xaxis{last}"]["domain"], layout[f"yaxis{last}"]
+
+
+def test_probabilities_named_by_words_get_a_wider_column_of_cells_that_hold_them():
+    image = np.zeros((28, 28), np.float32)
+    image[4:24, 6:22] = 1.0
+    shown = {}
+    for dataset in ("mnist", "fashion_mnist"):
+        seen_ = reading.read(models.load_pretrained(dataset), image, config.CLASS_NAMES[dataset])
+        figure = overview.overview_figure(seen_, overview.shown_channels(seen_, 6, strongest_first=True))
+        (low, high), y_axis = _output_axes(figure, seen_)
+        shown[dataset] = ((high - low) * len(seen_.layers), "scaleanchor" in y_axis)
+    assert shown["mnist"][0] < 1 and shown["fashion_mnist"][0] > 2  # in widths of an average column
+    assert not shown["mnist"][1] and not shown["fashion_mnist"][1]  # cells as wide as the column, not square
+
+
 def test_flat_grid_keeps_every_unit_in_order():
     grid = overview.flat_grid(np.arange(10, dtype=np.float32))
     assert grid.shape == (5, 2)

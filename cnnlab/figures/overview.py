@@ -22,6 +22,7 @@ FOOTER_PIXELS = 64
 FONT = {"size": 12}
 MARKER_LIMIT = 20_000
 MARK_COLOR = "#00c853"
+WORD_COLUMN = 2.5  # the probabilities column's width, in ordinary columns, when class names are words
 
 
 def _axes(index: int) -> tuple[str, str]:
@@ -30,14 +31,20 @@ def _axes(index: int) -> tuple[str, str]:
     return f"x{suffix}", f"y{suffix}"
 
 
-def _axis_layout(index: int, x_domain, y_domain, size: tuple[int, int]) -> dict:
-    """Layout entries for a square-pixel pair of axes showing (rows, cols) cells, row 0 on top, in the given domains."""
+def _axis_layout(index: int, x_domain, y_domain, size: tuple[int, int], square: bool = True) -> dict:
+    """Layout entries for a pair of axes showing (rows, cols) cells, row 0 on top, in the given domains.
+
+    Cells are square pixels unless `square` is False (the probabilities, whose cells hold words and
+    fill their column's width).
+    """
     x_ref, y_ref = _axes(index)
     name = "" if index == 0 else str(index + 1)
     x_axis = {"domain": list(x_domain), "anchor": y_ref, "visible": False, "constrain": "domain", "fixedrange": True}
     x_axis["range"] = [-0.5, size[1] - 0.5]
     y_axis = {"domain": list(y_domain), "anchor": x_ref, "visible": False, "range": [size[0] - 0.5, -0.5]}
-    y_axis.update(scaleanchor=x_ref, constrain="domain", constraintoward="top", fixedrange=True)
+    y_axis.update(constrain="domain", constraintoward="top", fixedrange=True)
+    if square:
+        y_axis["scaleanchor"] = x_ref
     return {f"xaxis{name}": x_axis, f"yaxis{name}": y_axis}
 
 
@@ -79,10 +86,18 @@ def _heatmap(grid, axes, coloraxis: str) -> go.Heatmap:
     return go.Heatmap(z=grid, xaxis=axes[0], yaxis=axes[1], coloraxis=coloraxis, hoverinfo="skip")
 
 
-def _column_x(index: int, count: int) -> tuple[float, float]:
-    """The x domain of the index-th of count columns, with a small gap."""
-    width = 1 / count
-    return index * width + width * 0.06, (index + 1) * width - width * 0.06
+def _column_x(index: int, weights: list[float]) -> tuple[float, float]:
+    """The x domain of the index-th column, each column as wide as its share of the weights, with a small gap."""
+    total, start = sum(weights), sum(weights[:index])
+    low, high = start / total, (start + weights[index]) / total
+    gap = 0.06 / len(weights)  # as wide as 6 % of an average column
+    return low + gap, high - gap
+
+
+def column_weights(reading) -> list[float]:
+    """How wide each column is: all alike, but probabilities named by words (clothes) get room for them."""
+    wordy = max(len(name) for name in reading.class_names) > 2
+    return [WORD_COLUMN if info.kind == "softmax" and wordy else 1.0 for info in reading.layers]
 
 
 def _label(text: str, x: float, y: float, anchor: str, raised: int = 0) -> dict:
@@ -145,13 +160,13 @@ def overview_figure(reading, shown: dict) -> go.Figure:
         A go.Figure; its markers' customdata is [column, row, col, channel, value] (for flat layers and
         the probabilities [column, unit, 0, -1]), where column indexes reading.layers.
     """
-    infos = reading.layers
+    infos, weights = reading.layers, column_weights(reading)
     tallest = max([len(shown.get(info.name, [0])) for info in infos if info.spatial] + [5])
     height = HEADER_PIXELS + FOOTER_PIXELS + tallest * MAP_PIXELS
     top, step = 1 - HEADER_PIXELS / height, MAP_PIXELS / height
     layout, traces, annotations, axis_count = {}, [], [], [0]
     for index, info in enumerate(infos):
-        x_domain = _column_x(index, len(infos))
+        x_domain = _column_x(index, weights)
         channels = shown.get(info.name, list(range(info.shape[-1]))) if info.kind != "input" else [0]
 
         def place(channel, size, x_domain=x_domain, channels=channels, info=info):
@@ -162,7 +177,7 @@ def overview_figure(reading, shown: dict) -> go.Figure:
             else:
                 slot = channels.index(channel)
                 y_domain = (top - (slot + 1) * step + step * 0.08, top - slot * step)
-            layout.update(_axis_layout(position, x_domain, y_domain, size))
+            layout.update(_axis_layout(position, x_domain, y_domain, size, info.kind != "softmax"))
             return _axes(position)
 
         traces += _column_traces(reading, index, info, channels, place)
