@@ -110,6 +110,12 @@ def shift_view(guesses: Guesses) -> None:
 
 
 SOURCES = {"Draw": "draw", "Test image": "test", "Upload a photo": "upload"}
+# What to do first, said for the tab that is open.
+WAITING = {
+    "Draw": "Draw a digit from 0 to 9 on the black square, and the network will guess it.",
+    "Test image": "Take a random test image or pick a class, and the network will guess it.",
+    "Upload a photo": "Upload a photo or scan of one digit, and the network will guess it.",
+}
 
 
 @st.fragment
@@ -118,13 +124,15 @@ def input_and_prediction(model_key: str) -> None:
     left, right = st.columns([1.25, 1], gap="medium")  # the canvas needs 280 px even on a projector
     tabs = left.tabs(list(SOURCES), key="draw_source", on_change="rerun")
     shows = (lambda: drawing.canvas("draw"), lambda: inputs.test_image(model_key), inputs.upload)
-    for tab, show_source in zip(tabs, shows, strict=True):
+    chosen = "Draw"
+    for (source, tab), show_source in zip(zip(SOURCES, tabs, strict=True), shows, strict=True):
         if tab.open:  # only the chosen tab runs
+            chosen = source
             with tab:
                 show_source()
     image, label = shared.current_input()
     if image is None:
-        right.info("Draw a digit from 0 to 9 on the black square, and the network will guess it.")
+        right.info(WAITING[chosen])
         return
     guesses = Guesses()
     with right:

@@ -83,6 +83,16 @@ def test_no_prediction_until_something_is_drawn():
     assert any("Draw a digit from 0 to 9" in info.value for info in at.info)
 
 
+@pytest.mark.parametrize(
+    "tab, words", [("Test image", "Take a random test image or pick a class"), ("Upload a photo", "Upload a photo")]
+)
+def test_before_any_input_the_page_says_what_to_do_in_the_open_tab(tab, words):
+    at = run_page(tab=tab)
+    assert not at.exception and predictions(at) == []
+    waiting = [info.value for info in at.info if "the network will guess it" in info.value]
+    assert len(waiting) == 1 and waiting[0].startswith(words) and "black square" not in waiting[0]
+
+
 def test_a_seven_is_predicted_once_and_both_networks_are_named_in_one_sentence(seven):
     at = run_page(seven, "a test seven")
     assert not at.exception
