@@ -5,7 +5,6 @@ AppTest does not fire the fragment's run_every timer, so the tests rerun the pag
 
 import base64
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import builder
+from tests import apptest_helpers
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TIMEOUT = 240
@@ -28,14 +28,7 @@ def page(monkeypatch):
 
 
 def rerun_until(at: AppTest, done) -> AppTest:
-    """Rerun the page every half second until `done(at)` holds (the fragment's timer, by hand)."""
-    deadline = time.monotonic() + TIMEOUT
-    while not done(at):
-        assert time.monotonic() < deadline, "the page did not reach the expected state in time"
-        time.sleep(0.5)
-        at.run()
-        assert not at.exception
-    return at
+    return apptest_helpers.rerun_until(at, done, TIMEOUT)
 
 
 def decoded(values) -> np.ndarray:

@@ -4,7 +4,6 @@ AppTest does not fire the fragment's run_every timer, so the tests rerun the pag
 """
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnlab import data, models, training
 from cnnlab.figures import training_text as words
+from tests import apptest_helpers
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "train.py")
 TIMEOUT = 180
@@ -24,14 +24,7 @@ def page(monkeypatch):
 
 
 def rerun_until(at: AppTest, done) -> AppTest:
-    """Rerun the page every half second until `done(at)` holds (the fragment's timer, by hand)."""
-    deadline = time.monotonic() + TIMEOUT
-    while not done(at):
-        assert time.monotonic() < deadline, "the page did not reach the expected state in time"
-        time.sleep(0.5)
-        at.run()
-        assert not at.exception
-    return at
+    return apptest_helpers.rerun_until(at, done, TIMEOUT)
 
 
 def accuracy_line(at: AppTest) -> str | None:

@@ -4,10 +4,11 @@ Two sessions starting the same settings share one run and both get its model; a 
 settings waits with its place in the line and can leave it.
 """
 
-import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from tests import apptest_helpers
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "train.py")
 TIMEOUT = 180
@@ -18,13 +19,8 @@ def student(monkeypatch) -> AppTest:
     return AppTest.from_file(PAGE, default_timeout=60).run()
 
 
-def rerun_until(at: AppTest, done) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not done(at):
-        assert time.monotonic() < deadline, "the page did not reach the expected state in time"
-        time.sleep(0.5)
-        at.run()
-        assert not at.exception
+def rerun_until(at: AppTest, done) -> AppTest:
+    return apptest_helpers.rerun_until(at, done, TIMEOUT)
 
 
 def test_two_students_with_the_same_settings_share_one_run_and_both_get_its_model(monkeypatch):

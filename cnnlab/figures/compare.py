@@ -82,17 +82,7 @@ def mosaic(stack, title: str, limit: float | None = None, columns: int = 4, unit
     columns = max(1, min(columns, stack.shape[-1]))
     picture = training.kernel_mosaic(stack[:, :, None, :], columns)
     limit = limit or style.signed_limit(stack)
-    figure = go.Figure(
-        go.Heatmap(
-            z=picture,
-            zmin=-limit,
-            zmax=limit,
-            colorscale=style.SIGNED_COLORSCALE,
-            hoverongaps=False,
-            hovertemplate=f"{unit} %{{z:.3f}}<extra></extra>",
-            colorbar={"title": unit, "thickness": 10},
-        )
-    )
+    figure = go.Figure(training.signed_mosaic_heatmap(picture, limit, unit, 10))
     hidden = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": "", "showline": False}
     figure.update_yaxes(autorange="reversed", scaleanchor="x", **hidden)
     figure.update_xaxes(**hidden)

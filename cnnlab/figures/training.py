@@ -156,6 +156,26 @@ def largest_weight(kernel_list) -> float:
     return largest or 1.0
 
 
+def signed_mosaic_heatmap(picture: np.ndarray, limit: float, unit: str, thickness: int) -> go.Heatmap:
+    """A mosaic (NaN gaps between its pictures) on the signed colour scale from −limit to limit.
+
+    Args:
+        picture: float array (rows, cols), NaN where the gaps are.
+        limit: the value drawn at full colour.
+        unit: what a value is, for the hover and the colour bar ("weight", "value").
+        thickness: the colour bar's thickness in pixels.
+    """
+    return go.Heatmap(
+        z=picture,
+        zmin=-limit,
+        zmax=limit,
+        colorscale=style.SIGNED_COLORSCALE,
+        hoverongaps=False,
+        hovertemplate=f"{unit} %{{z:.3f}}<extra></extra>",
+        colorbar={"title": unit, "thickness": thickness},
+    )
+
+
 def kernel_grid(kernels: np.ndarray, columns: int = 8, limit: float | None = None) -> go.Figure:
     """The first conv layer's kernels as small heatmaps: red weights add, blue weights subtract.
 
@@ -169,17 +189,7 @@ def kernel_grid(kernels: np.ndarray, columns: int = 8, limit: float | None = Non
     """
     mosaic = kernel_mosaic(kernels, columns)
     limit = limit or float(np.nanmax(np.abs(mosaic))) or 1.0
-    figure = go.Figure(
-        go.Heatmap(
-            z=mosaic,
-            zmin=-limit,
-            zmax=limit,
-            colorscale=style.SIGNED_COLORSCALE,
-            hoverongaps=False,
-            hovertemplate="weight %{z:.3f}<extra></extra>",
-            colorbar={"title": "weight", "thickness": 12},
-        )
-    )
+    figure = go.Figure(signed_mosaic_heatmap(mosaic, limit, "weight", 12))
     figure.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x", showgrid=False, zeroline=False)
     figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     rows = mosaic.shape[0] // (kernels.shape[0] + 1) + 1
