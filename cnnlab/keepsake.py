@@ -13,7 +13,8 @@ server process: a restart, or a second replica behind a proxy, starts with an em
 
 from __future__ import annotations
 
-import json
+import io
+import pickle
 import secrets
 import sys
 import threading
@@ -38,9 +39,28 @@ def looks_like_token(text: object) -> bool:
     return isinstance(text, str) and 16 <= len(text) <= 64 and set(text) <= allowed
 
 
-# Python holds a list of numbers in about four times the bytes of its JSON text (a float is 24
-# bytes, "12.5," five characters), so plain data counts 4 bytes per character.
-PLAIN_DATA_FACTOR = 4
+# Python holds plain data in about five times the bytes of its pickle (a float is 24 bytes in
+# memory and 9 in a pickle; a canvas drawing of 40 strokes: 509 kB in memory, 105 kB pickled).
+PLAIN_DATA_FACTOR = 5
+
+
+class _PlainPickler(pickle.Pickler):
+    """Pickles plain data only (numbers, strings, bytes, lists, tuples, dicts, sets, None): anything
+    else raises TypeError before it is written. Pickle asks `reducer_override` about no plain value,
+    so plain data is written at full C speed."""
+
+    def reducer_override(self, obj):
+        raise TypeError(f"{type(obj).__name__} is not plain data")
+
+
+def _plain_size(value) -> int | None:
+    """The length of value's pickle if it is plain data all the way down, else None."""
+    sink = io.BytesIO()
+    try:
+        _PlainPickler(sink, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    except (TypeError, pickle.PicklingError, RecursionError):
+        return None
+    return sink.tell()
 
 
 def approximate_size(value: object) -> int:
@@ -51,7 +71,7 @@ def approximate_size(value: object) -> int:
 
     Returns:
         An int: a Keras model counts 4 bytes per weight; lists and dicts of plain data count
-        PLAIN_DATA_FACTOR bytes per character of their JSON; other objects (a training run) count
+        PLAIN_DATA_FACTOR bytes per byte of their pickle; other objects (a training run) count
         only their own header, because they are shared with the live session rather than copied.
     """
     if hasattr(value, "count_params"):
@@ -60,11 +80,14 @@ def approximate_size(value: object) -> int:
         return int(value.nbytes)
     if isinstance(value, bytes | str):
         return len(value)
-    if isinstance(value, Mapping | list | tuple):
-        try:  # plain data such as a canvas drawing: one C call rather than a walk over every point
-            return PLAIN_DATA_FACTOR * len(json.dumps(value, separators=(",", ":")))
-        except (TypeError, ValueError):
-            pass
+    items = value.values() if isinstance(value, Mapping) else value
+    # Plain data such as a canvas drawing: one C call rather than a walk over every point (a pickle:
+    # 25 times quicker than JSON for 40 strokes). Not tried when an array is in sight, where it would
+    # fail only after writing everything before it.
+    if isinstance(value, Mapping | list | tuple) and not any(isinstance(item, np.ndarray) for item in items):
+        size = _plain_size(value)
+        if size is not None:
+            return PLAIN_DATA_FACTOR * size
     if isinstance(value, Mapping):
         return sum(approximate_size(key) + approximate_size(item) for key, item in value.items())
     if isinstance(value, list | tuple):

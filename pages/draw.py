@@ -5,7 +5,7 @@ import streamlit as st
 
 from cnnlab import activations, preprocess
 from cnnlab.figures import draw as figures
-from cnnlab.figures.style import CHART_CONFIG, MAGNITUDE_WORDS
+from cnnlab.figures.style import CHART_CONFIG, MAGNITUDE_WORDS, PlainFigure
 from pages import drawing, inputs, shared
 
 shared.through_app_navigation()
@@ -61,20 +61,21 @@ def show_prediction(guesses: Guesses, model_key: str, image) -> None:
     st.subheader(f"Prediction: {figures.guess_words(probabilities, names)}", anchor=False)
     if shared.dataset_of(model_key) != shared.input_dataset():
         st.info(WRONG_KIND[shared.dataset_of(model_key)])
-    st.plotly_chart(figures.probability_bars(probabilities, names), key="draw_bars_main", config=CHART_CONFIG)
+    bars = PlainFigure(figures.probability_bars(probabilities, names))  # redrawn per stroke: sent as it is
+    st.plotly_chart(bars, key="draw_bars_main", config=CHART_CONFIG)
 
 
 def steps_view(steps, image) -> None:
     """The preprocessing steps side by side, or the test image alone."""
-    st.header("From your picture to 28 × 28 pixels", anchor=False)
     if steps is None:
         st.markdown("A test image is already 28 × 28 and centred, so the network sees it as it is.")
         return
     arrays = (steps.ink, steps.cropped, steps.scaled, image)
-    for column, array, (title, caption) in zip(st.columns(4), arrays, STEPS, strict=True):
-        column.markdown(f"**{title}**")
-        column.image(figures.picture_url(array), width=160)  # at most, on a wide screen
-        column.markdown(f"{array.shape[0]} × {array.shape[1]} pixels: {caption}.")
+    # Four columns in at most 680 pixels: pictures about 160 pixels wide on a wide screen, narrower on a projector.
+    for column, array, (title, caption) in zip(st.container(width=680).columns(4), arrays, STEPS, strict=True):
+        # One element per picture, its words in its caption: a stroke redraws them all.
+        words = f"{title}: {array.shape[0]} × {array.shape[1]} pixels, {caption}"
+        column.image(figures.picture_url(array), caption=words)  # its own size: at most 140 pixels high
     st.caption(MAGNITUDE_WORDS)
 
 
@@ -86,7 +87,7 @@ def both_networks(guesses: Guesses, image, chart_key: str) -> None:
         return
     names = shared.dataset_names("mnist")
     st.markdown(figures.compare_words(found, names))
-    st.plotly_chart(figures.compare_bars(found, names), key=chart_key, config=CHART_CONFIG)
+    st.plotly_chart(PlainFigure(figures.compare_bars(found, names)), key=chart_key, config=CHART_CONFIG)
 
 
 @st.fragment
@@ -109,6 +110,8 @@ def shift_view(guesses: Guesses) -> None:
         both_networks(guesses if not moved else Guesses(), shifted, "draw_shift_bars")
 
 
+# The two lessons under the input, as tabs.
+LESSONS = ["From your picture to 28 × 28 pixels", "Two kinds of network, one input"]
 SOURCES = {"Draw": "draw", "Test image": "test", "Upload a photo": "upload"}
 # What to do first, said for the tab that is open.
 WAITING = {
@@ -138,12 +141,18 @@ def input_and_prediction(model_key: str) -> None:
     with right:
         st.markdown(f"**{shared.label_of(model_key)}** looking at {inputs.plain(label)}:")
         show_prediction(guesses, model_key, image)
-    steps_view(st.session_state.get("input_steps"), image)
-    if shared.input_dataset() != "mnist":
-        return  # the two digit networks and moving have nothing to say about clothes
-    st.header("Two kinds of network, one input", anchor=False)
-    st.markdown(TWO_KINDS)
-    shift_view(guesses)
+    if shared.input_dataset() != "mnist":  # the two digit networks and moving have nothing to say about clothes
+        steps_view(st.session_state.get("input_steps"), image)
+        return
+    # Only the open lesson runs: a stroke redraws one of them, not both.
+    seeing, kinds = st.tabs(LESSONS, key="draw_lesson", on_change="rerun")
+    if seeing.open:
+        with seeing:
+            steps_view(st.session_state.get("input_steps"), image)
+    if kinds.open:
+        with kinds:
+            st.markdown(TWO_KINDS)
+            shift_view(guesses)
 
 
 def accuracy_section() -> None:

@@ -88,7 +88,7 @@ def canvas(prefix: str = "draw", size: int = SIZE) -> None:
     if result.json_data is not None and result.image_bytes is not None:
         st.session_state[f"{prefix}_json"] = {"objects": list(result.json_data.get("objects", []))}
     strokes = len(_strokes(prefix))
-    back, wipe = st.columns(2)
-    back.button("↶ Undo", key=f"{prefix}_undo", on_click=undo, args=(prefix,), disabled=not strokes, width="stretch")
-    wipe.button("Clear", key=f"{prefix}_clear", on_click=clear, args=(prefix,), disabled=not strokes, width="stretch")
+    with st.container(horizontal=True):  # one row in one block: this part is redrawn at every stroke
+        st.button("↶ Undo", key=f"{prefix}_undo", on_click=undo, args=(prefix,), disabled=not strokes, width="stretch")
+        st.button("Clear", key=f"{prefix}_clear", on_click=clear, args=(prefix,), disabled=not strokes, width="stretch")
     _read(prefix, result)

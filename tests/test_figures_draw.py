@@ -115,8 +115,12 @@ def test_picture_url_carries_the_pixel_picture_as_a_png():
     np.testing.assert_array_equal(decoded, figures.pixel_picture(image))
 
 
-def test_pixel_picture_never_shrinks_a_large_picture_and_refuses_non_pictures():
-    assert figures.pixel_picture(np.zeros((280, 280)), side=140).shape == (280, 280)
+def test_pixel_picture_averages_a_picture_twice_its_side_down_and_refuses_non_pictures():
+    drawing = np.zeros((280, 280))
+    drawing[:2, :2] = [[1.0, 1.0], [0.0, 0.0]]  # one 2 x 2 block half white
+    picture = figures.pixel_picture(drawing, side=140)
+    assert picture.shape == (140, 140) and picture[0, 0] == 128 and picture[1:, :].max() == 0
+    assert figures.pixel_picture(np.zeros((200, 60)), side=140).shape == (200, 60)  # less than twice: as it is
     with pytest.raises(ValueError):
         figures.pixel_picture(np.zeros(28))
 

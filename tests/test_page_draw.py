@@ -55,11 +55,17 @@ def guesses_in(sentence: str) -> tuple[str, str]:
     return cnn.removeprefix("**CNN**: ").split(" — ")[0], dense.removeprefix("**Fully connected**: ").split(" — ")[0]
 
 
-def headers(at: AppTest) -> list[str]:
-    return [header.value for header in at.header]
+def lessons(at: AppTest) -> list[str]:
+    """The labels of the tabs under the input (none for clothes)."""
+    return [tab.label for tab in at.tabs if tab.label in LESSONS]
 
 
-def run_page(image=None, source="test", tab=None, dataset="mnist") -> AppTest:
+TWO_KINDS = "Two kinds of network, one input"
+LESSONS = ["From your picture to 28 × 28 pixels", TWO_KINDS]  # the tabs under the input, as a student reads them
+STEPS = ["1. Your picture", "2. Cropped", "3. Shrunk", "4. What the network sees"]
+
+
+def run_page(image=None, source="test", tab=None, dataset="mnist", lesson=None) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     if image is not None:
         at.session_state["input_image"] = image
@@ -68,6 +74,8 @@ def run_page(image=None, source="test", tab=None, dataset="mnist") -> AppTest:
         at.session_state["input_dataset"] = dataset
     if tab is not None:
         at.session_state["draw_source"] = tab
+    if lesson is not None:
+        at.session_state["draw_lesson"] = lesson
     return at.run()
 
 
@@ -94,14 +102,34 @@ def test_before_any_input_the_page_says_what_to_do_in_the_open_tab(tab, words):
 
 
 def test_a_seven_is_predicted_once_and_both_networks_are_named_in_one_sentence(seven):
-    at = run_page(seven, "a test seven")
+    at = run_page(seven, "a test seven", lesson=TWO_KINDS)
     assert not at.exception
     (heading,) = predictions(at)
     assert heading.startswith("Prediction: 7 — ")
     assert guesses_in(comparisons(at)[0]) == ("7", "7")
-    assert "Two kinds of network, one input" in headers(at)
+    assert lessons(at) == LESSONS
     assert at.slider(key="draw_shift_dx").value == 0 and len(at.get("plotly_chart")) == 3  # bars, both, curve
     assert not at.error
+
+
+def test_only_the_open_lesson_runs_and_the_first_shows_the_four_steps_of_a_drawing():
+    ink = np.zeros((280, 280, 4), np.uint8)
+    ink[..., 3] = 255
+    ink[40:240, 120:160, :3] = 255  # a thick upright stroke: a one
+    steps = preprocess.preprocess_steps(ink)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    shared_keys = {"input_image": steps.centred, "input_steps": steps, "input_label": "your drawing"}
+    for key, value in {**shared_keys, "input_dataset": "mnist"}.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception and lessons(at) == LESSONS
+    assert comparisons(at) == [] and not at.slider and len(at.get("plotly_chart")) == 2  # bars, curve
+    pictures = at.get("image")
+    captions = [caption for picture in pictures for caption in picture.captions]
+    assert all(url.startswith("data:image/png;base64,") for picture in pictures for url in picture.value)
+    sizes = [(280, 280), steps.cropped.shape, steps.scaled.shape, (28, 28)]
+    assert [caption.split(":")[0] for caption in captions] == STEPS
+    assert all(f"{rows} × {cols} pixels" in caption for caption, (rows, cols) in zip(captions, sizes, strict=True))
 
 
 def test_the_page_runs_inside_the_app_navigation(seven):
@@ -203,7 +231,7 @@ def test_a_clothes_test_image_gets_clothing_names_and_no_digit_networks():
     assert shown_test_image(at, "fashion_mnist")[1] == 7
     assert label_in(predictions(at)[0]) in config.CLASS_NAMES["fashion_mnist"]
     assert comparisons(at) == []
-    assert "Two kinds of network, one input" not in headers(at) and not at.slider
+    assert lessons(at) == [] and not at.slider
 
 
 def test_a_digit_network_on_a_clothes_image_says_it_only_knows_digits():
@@ -214,7 +242,7 @@ def test_a_digit_network_on_a_clothes_image_says_it_only_knows_digits():
 
 
 def test_the_shift_sliders_show_both_networks_on_the_moved_digit(seven):
-    at = run_page(seven, "a test seven")
+    at = run_page(seven, "a test seven", lesson=TWO_KINDS)
     at.slider(key="draw_shift_dx").set_value(4)
     at.slider(key="draw_shift_dy").set_value(6).run()
     assert not at.exception
@@ -270,7 +298,7 @@ def missing_mlp(monkeypatch):
 
 
 def test_a_missing_model_is_named_and_the_rest_of_the_page_works(seven, missing_mlp):
-    at = run_page(seven, "a test seven")
+    at = run_page(seven, "a test seven", lesson=TWO_KINDS)
     assert not at.exception
     assert predictions(at)[0].startswith("Prediction: 7")
     assert at.error and all("mnist_mlp.keras is missing" in error.value for error in at.error)

@@ -85,10 +85,12 @@ def upload(at: AppTest, name: str, content: bytes, mime: str = "image/png") -> A
     return at.file_uploader(key="draw_upload").set_value((name, content, mime)).run()
 
 
-def draw_page(tab: str | None = None, image=None, label: str = "your drawing") -> AppTest:
+def draw_page(tab: str | None = None, image=None, label: str = "your drawing", lesson: str | None = None) -> AppTest:
     at = AppTest.from_file(DRAW_PAGE, default_timeout=TIMEOUT)
     if tab is not None:
         at.session_state["draw_source"] = tab
+    if lesson is not None:  # the tab under the input: the fully connected network is in the second
+        at.session_state["draw_lesson"] = lesson
     if image is not None:
         at.session_state["input_image"] = image
         at.session_state["input_steps"] = None
@@ -377,7 +379,7 @@ def seven():
 
 
 def test_the_draw_page_names_a_corrupt_and_a_missing_model(broken_models, seven):
-    at = draw_page(image=seven, label="a test seven")
+    at = draw_page(image=seven, label="a test seven", lesson="Two kinds of network, one input")
     assert not at.exception
     assert predictions(at) == []
     errors = [error.value for error in at.error]

@@ -167,20 +167,26 @@ def pixel_picture(array, side=140, value_range=(0.0, 1.0)) -> np.ndarray:
 
     Args:
         array: float array (H, W); value_range[0] is black and value_range[1] white.
-        side: the longer side of the picture in pixels, at least the array's (never shrunk below it).
+        side: the longer side the picture is shown at, in pixels. A smaller array is enlarged by the
+            whole factor that fits; an array at least twice as long is averaged down by the whole
+            factor that fits (a 280 × 280 drawing becomes 140 × 140: a smaller picture to send).
         value_range: (black, white) values.
 
     Returns:
-        uint8 array (H·k, W·k) with k = max(1, side // max(H, W)), every value repeated in a k × k block.
+        uint8 array: (H·k, W·k) with k = max(1, side // max(H, W)), every value repeated in a
+        k × k block; or, when max(H, W) >= 2·side, the means of k × k blocks with k = max(H, W) // side.
     """
-    array = np.asarray(array, dtype=float)
+    array = np.asarray(array)
     if array.ndim != 2 or array.size == 0:
         raise ValueError(f"The picture must be a non-empty 2-D array, got shape {array.shape}.")
-    low, high = value_range
-    grey = np.clip((array - low) / (high - low), 0.0, 1.0)
-    grey = np.nan_to_num(grey) * 255.0
+    array = array.astype(np.float32, copy=False)
     factor = max(1, side // max(array.shape))
-    return np.kron(np.round(grey).astype(np.uint8), np.ones((factor, factor), dtype=np.uint8))
+    if max(array.shape) >= 2 * side:  # averaged first: every later step has fewer numbers to handle
+        array = _block_mean(array, max(array.shape) // side)
+    low, high = value_range
+    grey = np.nan_to_num(np.clip((array - low) * (255.0 / (high - low)), 0.0, 255.0))
+    picture = np.round(grey).astype(np.uint8)
+    return np.repeat(np.repeat(picture, factor, axis=0), factor, axis=1) if factor > 1 else picture
 
 
 def picture_url(array, side=140, value_range=(0.0, 1.0)) -> str:
@@ -217,10 +223,13 @@ def _layout(title, height, margin=10) -> dict:
 def _block_mean(array: np.ndarray, factor: int) -> np.ndarray:
     """Average factor x factor blocks of a (H, W) array, padding the edges with zeros."""
     height, width = array.shape
-    padded = np.zeros((math.ceil(height / factor) * factor, math.ceil(width / factor) * factor), array.dtype)
-    padded[:height, :width] = array
-    rows, cols = padded.shape[0] // factor, padded.shape[1] // factor
-    return padded.reshape(rows, factor, cols, factor).mean(axis=(1, 3))
+    padded = array
+    if height % factor or width % factor:
+        padded = np.zeros((math.ceil(height / factor) * factor, math.ceil(width / factor) * factor), array.dtype)
+        padded[:height, :width] = array
+    # A sum of factor² strided views: ten times quicker than a mean over two axes of a reshape.
+    total = sum(padded[row::factor, col::factor] for row in range(factor) for col in range(factor))
+    return total / factor**2
 
 
 def grayscale_image(array, title="", max_side=140, height=240, value_range=(0.0, 1.0)) -> go.Figure:
