@@ -160,7 +160,7 @@ def test_the_run_survives_a_visit_to_another_page(monkeypatch):
     monkeypatch.setenv("CNNLAB_TRAIN_LIMIT", "4000")
     at = AppTest.from_file(str(Path(PAGE).parent.parent / "app.py"), default_timeout=60)
     at.switch_page("pages/train.py").run()
-    at.slider(key="train_epochs").set_value(2)
+    at.slider(key="train_epochs").set_value(8)  # 2,000 small batches: still training when the student is back
     at.select_slider(key="train_batch_size").set_value(16)
     at.button(key="train_start").click().run()
     run = at.session_state["training_run"]
@@ -169,7 +169,7 @@ def test_the_run_survives_a_visit_to_another_page(monkeypatch):
     assert not at.exception and "train_epochs" not in [slider.key for slider in at.slider]
     at.switch_page("pages/train.py").run()
     assert not at.exception and at.session_state["training_run"] is run
-    assert at.slider(key="train_epochs").value == 2 and at.slider(key="train_epochs").disabled
+    assert at.slider(key="train_epochs").value == 8 and at.slider(key="train_epochs").disabled
     assert at.select_slider(key="train_batch_size").value == 16
     if run.is_active:
         assert at.button(key="train_start").disabled and len(at.get("plotly_chart")) >= 1
