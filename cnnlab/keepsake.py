@@ -43,6 +43,11 @@ def looks_like_token(text: object) -> bool:
 PLAIN_DATA_FACTOR = 4
 
 
+# A list longer than this is sized from this many of its items, evenly spaced: a drawing costs the
+# same to size after 40 strokes as after 8, and the tab store sizes it after every stroke.
+SAMPLE = 8
+
+
 def approximate_size(value: object) -> int:
     """A rough size in bytes of a saved value: arrays and bytes by their data, containers summed.
 
@@ -51,7 +56,8 @@ def approximate_size(value: object) -> int:
 
     Returns:
         An int: a Keras model counts 4 bytes per weight; lists and dicts of plain data count
-        PLAIN_DATA_FACTOR bytes per character of their JSON; other objects (a training run) count
+        PLAIN_DATA_FACTOR bytes per character of their JSON; a list longer than SAMPLE counts its
+        length times the mean size of SAMPLE of its items; other objects (a training run) count
         only their own header, because they are shared with the live session rather than copied.
     """
     if hasattr(value, "count_params"):
@@ -60,10 +66,15 @@ def approximate_size(value: object) -> int:
         return int(value.nbytes)
     if isinstance(value, bytes | str):
         return len(value)
+    if isinstance(value, list | tuple) and len(value) > SAMPLE:
+        step = len(value) / SAMPLE
+        sample = [value[int(index * step)] for index in range(SAMPLE)]
+        return round(approximate_size(sample) * len(value) / SAMPLE)
     items = value.values() if isinstance(value, Mapping) else value
-    # Plain data such as a canvas drawing: one C call rather than a walk over every point. Not tried
-    # when an array is in sight, where json.dumps would fail only after writing everything else.
-    if isinstance(value, Mapping | list | tuple) and not any(isinstance(item, np.ndarray) for item in items):
+    # Plain data such as a stroke: one C call rather than a walk over every point. Not tried when an
+    # array or a long list is in sight: json.dumps would fail only after writing everything else, or
+    # write every point of a long drawing.
+    if isinstance(value, Mapping | list | tuple) and not any(_in_parts(item) for item in items):
         try:
             return PLAIN_DATA_FACTOR * len(json.dumps(value, separators=(",", ":")))
         except (TypeError, ValueError):
@@ -73,6 +84,18 @@ def approximate_size(value: object) -> int:
     if isinstance(value, list | tuple):
         return sum(approximate_size(item) for item in value)
     return sys.getsizeof(value)
+
+
+def _in_parts(item: object) -> bool:
+    """True if an item holds, at any depth, what approximate_size measures on its own: an array, or a
+    list longer than SAMPLE."""
+    if isinstance(item, np.ndarray):
+        return True
+    if isinstance(item, list | tuple):
+        return len(item) > SAMPLE or any(_in_parts(part) for part in item)
+    if isinstance(item, Mapping):
+        return any(_in_parts(part) for part in item.values())
+    return False
 
 
 @dataclass

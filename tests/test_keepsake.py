@@ -1,5 +1,6 @@
 """Tests for cnnlab.keepsake: tokens, and the bounded store that keeps a tab's state for a reload."""
 
+import json
 import time
 
 import numpy as np
@@ -90,3 +91,19 @@ def test_sizes_count_array_data_and_model_weights():
     assert keepsake.approximate_size(mixed) == len("drawing") + keepsake.approximate_size(drawing) + len("image") + 10
     deeper = [drawing, [np.zeros(10, np.uint8), Model()]]  # not plain data further down: summed part by part
     assert keepsake.approximate_size(deeper) == keepsake.approximate_size(drawing) + 10 + 4_000
+
+
+def test_a_long_drawing_is_sized_from_a_sample_close_to_its_whole_json():
+    rng = np.random.default_rng(0)
+
+    def stroke(points: int) -> dict:
+        path = [["M", *np.round(rng.random(2) * 280, 3).tolist()]]
+        path += [["Q", *np.round(rng.random(4) * 280, 3).tolist()] for _ in range(points)]
+        return {"type": "path", "stroke": "#FFFFFF", "strokeWidth": 20, "path": path}
+
+    drawing = {"objects": [stroke(int(points)) for points in rng.integers(20, 90, 40)]}
+    whole = keepsake.PLAIN_DATA_FACTOR * len(json.dumps(drawing, separators=(",", ":")))
+    assert 0.7 * whole <= keepsake.approximate_size(drawing) <= 1.3 * whole
+    numbers = list(range(1000, 1100))
+    sample = [numbers[int(index * 100 / keepsake.SAMPLE)] for index in range(keepsake.SAMPLE)]
+    assert keepsake.approximate_size(numbers) == round(keepsake.approximate_size(sample) * 100 / keepsake.SAMPLE)
