@@ -9,6 +9,8 @@ Screenshots for the README at 1024 × 768 with the sidebar open, and at 1400 × 
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import SCREENSHOT_DIR, wait_until_idle
 from tests.e2e.test_browser import assert_no_exception
 from tests.e2e.test_projector import FIT_CHECK
@@ -106,8 +108,8 @@ def test_build_train_and_compare_with_a_preset(browser, app_url):
         wait_until_idle(page)
         chart = page.locator("[data-testid='stPlotlyChart']").first
         chart.wait_for(timeout=60_000)
-        for name in ("conv_1", "batchnorm_1", "avgpool_1", "output"):
-            assert name in chart.inner_text(), f"the whole network lacks {name}"
+        for name in ("conv_1", "batchnorm_1", "avgpool_1", "output"):  # plotly writes its text after the chart appears
+            expect(chart, f"the whole network lacks {name}").to_contain_text(name, timeout=60_000)
         assert page.get_by_text("cannot draw").count() == 0
         assert_no_exception(page)
         page.screenshot(path=SCREENSHOT_DIR / "overview_built_network_1400.png")
