@@ -1,9 +1,9 @@
 """Server memory at rest: `streamlit run app.py`, every page opened once, then nobody on it.
 
 One protocol client (bench/st_protocol.py) opens each page in turn, draws one digit on the Draw
-page and on the whole network page, takes the sample digit on Feature maps, and leaves; the
-server's resident memory (RSS, from /proc) is printed after each page and at
-rest. Goal: <= 800 MB at rest with every page opened once.
+page (and opens its second lesson) and on the whole network page, takes the sample digit on
+Feature maps, and leaves; the server's resident memory (RSS, from /proc) is printed after each
+page and at rest. Goal: <= 800 MB at rest with every page opened once.
 
 Usage: python bench/bench_memory.py [NAME=VALUE ...]   (extra environment for the server)
 """
@@ -22,6 +22,7 @@ from bench import st_protocol  # noqa: E402
 
 PAGES = ["", "toy", "draw", "overview", "feature_maps", "concepts", "train", "experiments"]  # as shared.LESSON
 GOAL_MB = 800.0
+SECOND_LESSON = "Two kinds of network, one input"  # as pages/draw.py LESSONS
 
 
 async def visit(url: str, page: str) -> list[str]:
@@ -30,6 +31,10 @@ async def visit(url: str, page: str) -> list[str]:
     if page in ("draw", "overview"):
         digit, image = st_protocol.drawn_digits(1)[3]
         await st_protocol.draw(student, image)
+    if page == "draw":  # the second lesson under the drawing runs only when its tab is open
+        await student.choose("draw_lesson", SECOND_LESSON)
+        if student.find("A **CNN** slides") is None and not student.errors:
+            student.errors.append(f"the second lesson did not open: {student.texts('heading')}")
     if page == "feature_maps":
         await student.click("sample_digit")
     await student.close()

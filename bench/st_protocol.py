@@ -171,8 +171,9 @@ class Student:
     def _show(self, path: tuple, delta) -> None:
         change = delta.WhichOneof("type")
         if change != "new_element":
-            if change == "add_block":
-                self.screen[path] = Shown("block", "", None, delta.fragment_id, self._run, time.perf_counter())
+            if change == "add_block":  # a tab container with a key is a widget too: its id is the block's
+                block_id = delta.add_block.id or None
+                self.screen[path] = Shown("block", "", block_id, delta.fragment_id, self._run, time.perf_counter())
             return
         element = delta.new_element
         kind = element.WhichOneof("type")
@@ -229,6 +230,13 @@ class Student:
         shown = self.widget(key)
         return await self.rerun(
             [WidgetState(id=shown.widget_id, trigger_value=True)], shown.fragment_id, timeout=timeout
+        )
+
+    async def choose(self, key: str, value: str, timeout: float = 60.0) -> float:
+        """Set a widget with a text value (a tab container's open tab, by label) and wait for the run it starts."""
+        shown = self.widget(key)
+        return await self.rerun(
+            [WidgetState(id=shown.widget_id, string_value=value)], shown.fragment_id, timeout=timeout
         )
 
 

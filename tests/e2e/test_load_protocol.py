@@ -1,9 +1,9 @@
 """The protocol load client (bench/st_protocol.py) at CI size: a few students, no browser.
 
 Checks the client's handling of Streamlit's protocol against the real server (the session it gets,
-the page app.py's navigation runs, the canvas widget found by its key, fragment reruns, pruning of
-what a run no longer draws) and that every digit sent as the canvas sends it comes back predicted
-as that digit. Speed goals live in bench/load_protocol.py.
+the page app.py's navigation runs, the canvas widget found by its key, a tab opened by its label,
+fragment reruns, pruning of what a run no longer draws) and that every digit sent as the canvas
+sends it comes back predicted as that digit. Speed goals live in bench/load_protocol.py.
 """
 
 from __future__ import annotations
@@ -49,3 +49,20 @@ def test_the_load_client_times_every_drawing_of_a_small_class(app_url):
     outcome = run_in_own_thread(load_protocol.classroom(app_url, students=2, interval=0.5, seconds=2, training=0))
     assert outcome.errors == []
     assert outcome.drawings == 2 * 4 and len(outcome.latencies) == outcome.drawings
+
+
+def test_the_client_opens_a_lesson_tab_by_its_label(app_url):
+    second_lesson = "Two kinds of network, one input"  # as pages/draw.py LESSONS
+
+    async def visit():
+        await st_protocol.warm_up(app_url)
+        student, _ = await one_student(app_url, st_protocol.drawn_digits(1)[:1])
+        before = student.find("A **CNN** slides")
+        await student.choose("draw_lesson", second_lesson)
+        await student.close()
+        return student, before
+
+    student, before = run_in_own_thread(visit())
+    assert student.errors == []
+    assert before is None  # the second lesson runs only once its tab is open
+    assert student.find("A **CNN** slides") is not None
