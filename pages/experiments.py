@@ -8,32 +8,20 @@ and "model_choice" as pages/shared.py reads them.
 
 import os
 import random
-import uuid
 
 import streamlit as st
 
-from cnnlab import builder, comparison, models, training, training_queue
-from pages import board_view, builder_controls, memory, run_views, shared
+from cnnlab import builder, comparison, models, training
+from pages import board_view, builder_controls, memory, run_views, shared, training_line
 
 shared.through_app_navigation()
 
 LIMIT_ENV = "CNNLAB_TRAIN_LIMIT"
 
 
-@st.cache_resource
-def line() -> training_queue.TrainingQueue:
-    """The one line of training runs that every visitor of this server shares."""
-    return training_queue.TrainingQueue()
-
-
-def member() -> str:
-    """This browser session's name in the line of training runs."""
-    return st.session_state.setdefault("training_run_member", uuid.uuid4().hex)  # kept across reloads, as the run
-
-
 def stop_run(run: training.TrainingRun) -> None:
     """Stop a run for everyone if this student is alone on it; else only leave it."""
-    line().stop(run, member())
+    training_line.shared().stop(run, training_line.member())
 
 
 def _new_seed() -> None:
@@ -72,7 +60,7 @@ def start_runs(blocks: tuple, controls: tuple, limit: int | None) -> None:
             dataset=dataset, source=source, preset=base, epochs=epochs, seed=each, dropout=0.0,
             max_train_examples=limit, architecture=blocks,
         )  # fmt: skip
-        run = line().join(settings, member(), keep_going=memory.tab_keep_going())
+        run = training_line.shared().join(settings, training_line.member(), keep_going=memory.tab_keep_going())
         book.add(run, (name.strip() or default_name) + (f" (seed {each})" if two_seeds else ""))
     st.session_state["exp_clear_name"] = True
 

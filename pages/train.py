@@ -9,14 +9,13 @@ number of training images (TrainingSettings.max_train_examples) so a page test s
 
 import os
 import time
-import uuid
 
 import streamlit as st
 
-from cnnlab import config, models, training, training_queue
+from cnnlab import config, models, training
 from cnnlab.figures import training as figures
 from cnnlab.figures import training_text as words
-from pages import memory, shared
+from pages import memory, shared, training_line
 
 shared.through_app_navigation()
 
@@ -34,12 +33,6 @@ FIELDS += ("validation_split", "seed")  # the settings with a widget "train_<fie
 # Every watching tab reruns the live view on this timer: with a class watching, each rerun takes the
 # interpreter from the training thread, so the view polls every 2 s (every 3 s while waiting).
 WATCHING_POLL_SECONDS, WAITING_POLL_SECONDS = 2.0, 3.0
-
-
-@st.cache_resource
-def line() -> training_queue.TrainingQueue:
-    """The one line of training runs that every visitor of this server shares."""
-    return training_queue.TrainingQueue()
 
 
 @st.cache_resource(max_entries=64, ttl=60, show_spinner=False)
@@ -66,20 +59,15 @@ def result_figures(_run: training.TrainingRun, run_key: tuple) -> tuple:
     )
 
 
-def member() -> str:
-    """This browser session's name in the line of training runs."""
-    return st.session_state.setdefault("training_run_member", uuid.uuid4().hex)  # kept across reloads, as the run
-
-
 def leave_run(run: training.TrainingRun) -> None:
     """Leave the line, or stop watching a run others share (it stops only if nobody is left on it)."""
-    line().leave(run, member())
+    training_line.shared().leave(run, training_line.member())
     st.session_state.pop("training_run", None)
 
 
 def waiting_view(run: training.TrainingRun) -> None:
     """Where this session's run stands in the line, when it should start, and a way out."""
-    place = line().place(run)
+    place = training_line.shared().place(run)
     if place.position is None:
         return
     ahead = f"{place.runs_ahead} run{'s' if place.runs_ahead != 1 else ''} ahead of yours"
@@ -145,17 +133,17 @@ def live_view(run: training.TrainingRun, was_active: bool) -> None:
         waiting_view(run)
     elif run.is_active:
         st.progress(progress.fraction, text=words.progress_text(progress))
-    sharing = line().members(run)
+    sharing = training_line.shared().members(run)
     if sharing > 1:
         st.caption(
             f"{sharing} students started this same run: it is trained once, for all of them. "
             "Stop takes only you off it; it goes on for the others."
         )
     if run.is_active and progress.state != "waiting" and st.button("Stop training", key="train_stop"):
-        if line().members(run) > 1:
+        if training_line.shared().members(run) > 1:
             leave_run(run)
             st.rerun()
-        line().stop(run, member())
+        training_line.shared().stop(run, training_line.member())
     if progress.batch_loss:
         curves = shared_curves(progress, (id(run), run.settings), int(time.monotonic()))
         st.plotly_chart(curves, key="train_curves")
@@ -208,7 +196,7 @@ run = st.session_state.get("training_run")
 active = run is not None and run.is_active
 settings = controls(run.settings if run else training.default_settings(), off=active)
 if st.button("Start training", key="train_start", type="primary", disabled=active) and not active:
-    run = line().join(settings, member(), keep_going=memory.tab_keep_going())
+    run = training_line.shared().join(settings, training_line.member(), keep_going=memory.tab_keep_going())
     st.session_state["training_run"] = run
     st.rerun()
 if run is not None:

@@ -1,31 +1,33 @@
 """The Experiments page trains in the same line as the Train page: one line per server, not one per page.
 
-Both pages define `line` with the same source under st.cache_resource; Streamlit keys a cached
-function by its module ("__main__" for every page script), its name and its source, so both get
-the one line. This test runs both definitions as Streamlit runs a page and fails if that stops holding.
+The line lives in pages/training_line.py, a module both pages import; these tests fail if a page
+makes a line of its own again, or if the module stops handing out one line.
 """
 
 import ast
 from pathlib import Path
 
-import streamlit as st
-
 from cnnlab import training_queue
+from pages import training_line
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
+TRAINING_PAGES = ("train.py", "experiments.py")
 
 
-def line_of(page: str) -> training_queue.TrainingQueue:
-    """Run the page's own `line` definition in a "__main__" namespace, as a page script, and call it."""
-    path = PAGES / page
-    tree = ast.parse(path.read_text())
-    definition = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "line")
-    namespace = {"__name__": "__main__", "st": st, "training_queue": training_queue}
-    exec(compile(ast.Module([definition], []), str(path), "exec"), namespace)
-    return namespace["line"]()
+def calls_in(page: str) -> set[str]:
+    """Every dotted call in a page's source, e.g. "training_line.shared"."""
+    tree = ast.parse((PAGES / page).read_text())
+    return {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
 
 
-def test_the_train_and_experiments_pages_share_one_line():
-    line = line_of("train.py")
+def test_there_is_one_line_for_the_whole_server():
+    line = training_line.shared()
     assert isinstance(line, training_queue.TrainingQueue)
-    assert line_of("experiments.py") is line
+    assert training_line.shared() is line
+
+
+def test_both_training_pages_join_runs_in_that_line_and_make_none_of_their_own():
+    for page in TRAINING_PAGES:
+        calls = calls_in(page)
+        assert "training_line.shared" in calls and "training_line.member" in calls, page
+        assert not any(call.endswith("TrainingQueue") for call in calls), page
