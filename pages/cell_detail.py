@@ -1,7 +1,5 @@
 """How one number of the whole-network view was made: where it looks, and its arithmetic for its layer's kind."""
 
-import inspect
-
 import numpy as np
 import streamlit as st
 
@@ -9,6 +7,7 @@ from cnnlab import arithmetic, geometry, rounding
 from cnnlab.figures import cell as figures
 from cnnlab.figures import style
 from cnnlab.rounding import written
+from pages import code_view
 
 
 def place_words(position: tuple) -> str:
@@ -62,7 +61,7 @@ def conv(seen, layer: str, position: tuple) -> None:
     st.markdown(f"Products of map {pick} added: {added}")
     for line in figures.conv_lines(shown, f"{height * width}"):
         st.markdown(line)
-    show_code(arithmetic.cell_arithmetic)
+    code_view.show_code(arithmetic.cell_arithmetic)
 
 
 def pool(seen, layer: str, position: tuple) -> None:
@@ -78,7 +77,7 @@ def pool(seen, layer: str, position: tuple) -> None:
         numbers = " + ".join([figures.number(first), *(figures.operand(value) for value in others)])
         st.markdown(f"Average pooling keeps the mean of the {count} numbers in its window of {source}:")
         st.markdown(f"({numbers}) / {count} = **{value}**")
-    show_code(arithmetic.pool_arithmetic)
+    code_view.show_code(arithmetic.pool_arithmetic)
 
 
 def norm(seen, layer: str, position: tuple) -> None:
@@ -96,7 +95,7 @@ def norm(seen, layer: str, position: tuple) -> None:
     spread = f"√({number(explained.variance)} + {explained.epsilon:g})"
     formula = f"({number(explained.before)} − {operand(explained.mean)}) / {spread} × {operand(explained.scale)}"
     st.markdown(f"{formula} + {operand(explained.shift)} = **{number(explained.value)}**")
-    show_code(arithmetic.norm_arithmetic)
+    code_view.show_code(arithmetic.norm_arithmetic)
 
 
 def passed(seen, layer: str, position: tuple) -> None:
@@ -129,12 +128,7 @@ def dense(seen, layer: str, position: tuple) -> None:
         st.markdown(figures.softmax_rows(softmax, seen.class_names, position[0]))
     else:
         st.markdown(f"{explained.function}({written(before)}) = **{value}**")
-    show_code(arithmetic.dense_arithmetic)
-
-
-def show_code(function) -> None:
-    with st.expander("Show the code"):
-        st.code(inspect.getsource(function), language="python")
+    code_view.show_code(arithmetic.dense_arithmetic)
 
 
 KINDS = {"conv": conv, "pool": pool, "avgpool": pool, "batchnorm": norm, "dense": dense, "softmax": dense}

@@ -5,7 +5,7 @@ import streamlit as st
 
 from cnnlab import convmath, toy
 from cnnlab.figures import lessons, style
-from pages import shared
+from pages import code_view, shared
 
 shared.through_app_navigation()
 
@@ -13,13 +13,6 @@ POOL_EXAMPLE = np.array([[1, 3, 2, 1], [2, 9, 1, 1], [1, 3, 2, 3], [5, 6, 1, 2]]
 RGB = ["red", "green", "blue"]
 FILTER_NAMES = [f"from filter {k + 1}" for k in range(6)]
 CHART = {"config": style.CHART_CONFIG}
-
-
-def show_code(*functions):
-    """An expander printing the source of the cnnlab functions behind a section."""
-    with st.expander("Show the code"):
-        for function in functions:
-            st.code(lessons.code_of(function))
 
 
 def size_calculator():
@@ -46,7 +39,7 @@ def size_calculator():
         )
     st.plotly_chart(lessons.padding_picture(size), key="calc_picture", **CHART)
     st.caption("The first positions of the filter along the top row are outlined; a dashed one is the last position.")
-    show_code(convmath.output_size, convmath.fits_exactly)
+    code_view.show_code(convmath.output_size, convmath.fits_exactly)
 
 
 def padding_and_stride():
@@ -64,7 +57,7 @@ def padding_and_stride():
         "Same padding keeps the size at stride 1. A stride of 2 roughly halves it, a stride of 3 divides it by 3."
     )
     st.plotly_chart(lessons.padding_picture(sizes[1]), key="pad_picture", **CHART)
-    show_code(convmath.padding_for, convmath.same_padding)
+    code_view.show_code(convmath.padding_for, convmath.same_padding)
 
 
 def volume():
@@ -86,7 +79,7 @@ def volume():
     for key, figure in figures.items():
         st.plotly_chart(figure, key=key, **CHART)
     st.caption("Each output number adds 27 products: 3 × 3 pixels in each of the 3 channels.")
-    show_code(convmath.volume_example, convmath.convolve_volume)
+    code_view.show_code(convmath.volume_example, convmath.convolve_volume)
 
 
 def parameters():
@@ -105,7 +98,7 @@ def parameters():
     chart = lessons.params_bars([f"conv: {filters} filters", f"dense: {units:,} units"], [conv, dense])
     st.plotly_chart(chart, key="par_chart", **CHART)
     st.caption("A filter is reused at every position of the image, so its few weights do a lot of work.")
-    show_code(convmath.conv_params, convmath.dense_params)
+    code_view.show_code(convmath.conv_params, convmath.dense_params)
 
 
 def pooling():
@@ -119,7 +112,7 @@ def pooling():
         grid = lessons.number_grid(pooled, f"{mode.capitalize()} pooling", cells, limit=limit, cell_size=60)
         right.plotly_chart(grid, key=f"pool_{number}", **CHART)
     st.caption("Each outlined 2 × 2 window gives one number: its biggest value, or its mean. Pooling learns nothing.")
-    show_code(convmath.pool2d)
+    code_view.show_code(convmath.pool2d)
 
 
 def edge_detector():
@@ -136,7 +129,7 @@ def edge_detector():
     columns[3].caption(
         "Where the bright side meets the dark side, the output is 30: the filter has found a vertical edge."
     )
-    show_code(convmath.vertical_edge_example, convmath.convolve2d)
+    code_view.show_code(convmath.vertical_edge_example, convmath.convolve2d)
 
 
 def smoothing():
@@ -145,7 +138,7 @@ def smoothing():
     x, noisy, smoothed = toy.smooth_signal(window=window)
     st.plotly_chart(lessons.signal_plot(x, noisy, smoothed, window), key="smooth_chart", **CHART)
     st.caption("Each smoothed point is the mean of its neighbours: a 1-D filter of equal weights 1/window.")
-    show_code(toy.smooth_signal)
+    code_view.show_code(toy.smooth_signal)
 
 
 # Short tab names, so all seven fit side by side in a 560 px column.

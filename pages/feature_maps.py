@@ -1,14 +1,12 @@
 """Feature maps: what every layer of the network makes of the current input."""
 
-import inspect
-
 import numpy as np
 import streamlit as st
 
 from cnnlab import activations, arithmetic, data, rounding
 from cnnlab.figures import cell as cell_figures
 from cnnlab.figures import draw, network, style
-from pages import shared
+from pages import code_view, shared
 
 shared.through_app_navigation()
 
@@ -23,12 +21,6 @@ HEAT_METHODS = {
 def embedded_test_set(dataset: str):
     """The embedded test images (uint8 (N, 28, 28)) and labels of a dataset."""
     return data.load_embedded(dataset)[1]
-
-
-def show_code(*functions) -> None:
-    with st.expander("Show the code"):
-        for function in functions:
-            st.code(inspect.getsource(function), language="python")
 
 
 def keep_in_range(key: str, highest: int, fallback: int = 0) -> None:
@@ -65,7 +57,7 @@ def maps_section(model, maps) -> None:
     st.write(network.layer_caption(layer, maps[layer]))
     st.caption(style.SIGNED_WORDS)
     st.plotly_chart(network.feature_map_grid(maps[layer]))
-    show_code(activations.FeatureExtractor.maps)
+    code_view.show_code(activations.FeatureExtractor.maps)
 
 
 def dense_section(model, maps, names) -> None:
@@ -104,7 +96,7 @@ def kernels_section(model, convs) -> None:
         st.write(f"Filter {chosen} reads all {inputs} maps below it, so it has one {size} kernel for each.")
         title = f"{layer}, filter {chosen}: one kernel per input channel"
         st.plotly_chart(network.kernel_grid(kernel[:, :, :, chosen], title, label="input", numbers=True))
-    show_code(activations.conv_kernels)
+    code_view.show_code(activations.conv_kernels)
 
 
 def cell_controls(maps, convs) -> tuple[str, int, int, int]:
@@ -165,7 +157,7 @@ def cell_section(model, maps, convs) -> None:
     if cell.activation is not None:
         second.metric("After ReLU", f"{cell.activation:.4f}")
     st.caption(f"The network itself stored {maps[layer][row, col, channel]:.4f} in that cell: the same number.")
-    show_code(activations.cell_arithmetic)
+    code_view.show_code(activations.cell_arithmetic)
 
 
 @st.fragment
@@ -177,7 +169,7 @@ def heat_section(extractor, maps, names) -> None:
     heat = function(extractor, maps["input"])
     figure = network.overlay_figure(maps["input"][:, :, 0], heat, f"{method} for «{predicted}»")
     st.columns([2, 1])[0].plotly_chart(figure)
-    show_code(function)
+    code_view.show_code(function)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from cnnlab import convmath, toy
 from cnnlab.figures import lessons, style
-from pages import shared
+from pages import code_view, shared
 
 shared.through_app_navigation()
 
@@ -168,9 +168,7 @@ def main():
         "Softmax turns the three scores into probabilities that add up to 1."
     )
     show_classification(result)
-    with st.expander("Show the code"):
-        for function in (convmath.convolve2d, toy.classify):
-            st.code(lessons.code_of(function))
+    code_view.show_code(convmath.convolve2d, toy.classify)
 
 
 main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import time
 
 from streamlit.testing.v1 import AppTest
@@ -16,3 +17,14 @@ def rerun_until(at: AppTest, done, timeout: float) -> AppTest:
         at.run()
         assert not at.exception
     return at
+
+
+def shown_functions(at: AppTest) -> list[str]:
+    """The names of the functions in the page's "Show the code" boxes; fails if one still has its docstring."""
+    names = []
+    for block in at.code:
+        function = ast.parse(block.value).body[0]
+        first = function.body[0]
+        assert not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)), block.value[:200]
+        names.append(function.name)
+    return names

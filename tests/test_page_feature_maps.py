@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnlab import activations, arithmetic, data, models
 from cnnlab.figures import style
+from tests.apptest_helpers import shown_functions
 
 PAGE = "pages/feature_maps.py"
 TIMEOUT = 180
@@ -213,3 +214,8 @@ def test_page_renders_within_a_loose_time_limit(digit, shipped_model):
     app.run()
     assert not app.exception
     assert time.perf_counter() - started < 10.0
+
+
+def test_show_the_code_prints_the_lines_that_compute(digit, shipped_model):
+    app = open_page(digit[0])
+    assert {"maps", "conv_kernels", "cell_arithmetic"} <= set(shown_functions(app))

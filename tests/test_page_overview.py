@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnlab import config, data, models, reading
 from cnnlab.figures import overview
+from tests.apptest_helpers import shown_functions
 
 PAGE = "pages/overview.py"
 TIMEOUT = 180
@@ -93,6 +94,7 @@ def test_a_conv_2_cell_adds_up_on_screen_to_the_stored_value(digit, shipped, pos
     assert [element.value for element in app.subheader][0].startswith(
         f"conv_2, row {position[0]}, column {position[1]}"
     )
+    assert shown_functions(app) == ["cell_arithmetic"]
 
 
 @pytest.mark.parametrize(
