@@ -22,7 +22,6 @@ from bench import st_protocol  # noqa: E402
 
 PAGES = ["", "toy", "draw", "overview", "feature_maps", "concepts", "train", "experiments"]  # as shared.LESSON
 GOAL_MB = 800.0
-SECOND_LESSON = "Two kinds of network, one input"  # as pages/draw.py LESSONS
 
 
 async def visit(url: str, page: str) -> list[str]:
@@ -32,8 +31,8 @@ async def visit(url: str, page: str) -> list[str]:
         digit, image = st_protocol.drawn_digits(1)[3]
         await st_protocol.draw(student, image)
     if page == "draw":  # the second lesson under the drawing runs only when its tab is open
-        await student.choose("draw_lesson", SECOND_LESSON)
-        if student.find("A **CNN** slides") is None and not student.errors:
+        await student.choose("draw_lesson", st_protocol.SECOND_LESSON)
+        if student.find(st_protocol.SECOND_LESSON_TEXT) is None and not student.errors:
             student.errors.append(f"the second lesson did not open: {student.texts('heading')}")
     if page == "feature_maps":
         await student.click("sample_digit")

@@ -31,6 +31,7 @@ from playwright.sync_api import sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import server as servers  # noqa: E402
+from bench import st_protocol  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -39,7 +40,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 STROKES = [[(0.5, 0.2), (0.5, 0.5), (0.5, 0.8)], [(0.3, 0.2), (0.7, 0.2), (0.45, 0.8)]]
 GOAL_RATIO = 0.5
 DEFAULT_GC = {"runner.postScriptGC": "true"}  # Streamlit's default, which this app's config turns off
-TWO_KINDS = "Two kinds of network, one input"  # the Draw page's second lesson
 
 
 def draw(page, points) -> None:
@@ -109,12 +109,13 @@ def main() -> None:
         bare = strokes_cpu("bench/bare_canvas_app.py", "", arguments.strokes, browser, None, DEFAULT_GC)
         seeing = strokes_cpu("app.py", "draw", arguments.strokes, browser, profile)
         kinds_profile = profile and profile.with_name("cnnlab-draw-kinds-profile.txt")
-        kinds = strokes_cpu("app.py", "draw", arguments.strokes, browser, kinds_profile, None, TWO_KINDS)
+        lesson = st_protocol.SECOND_LESSON
+        kinds = strokes_cpu("app.py", "draw", arguments.strokes, browser, kinds_profile, None, lesson)
         bare_same = strokes_cpu("bench/bare_canvas_app.py", "", arguments.strokes, browser)
         browser.close()
     ratio = max(seeing, kinds) / bare
     print(f"server CPU per stroke: bare canvas page (Streamlit's defaults) {bare * 1000:.0f} ms; Draw page "
-          f"{seeing * 1000:.0f} ms with the first lesson open, {kinds * 1000:.0f} ms with '{TWO_KINDS}'")  # fmt: skip
+          f"{seeing * 1000:.0f} ms with the first lesson open, {kinds * 1000:.0f} ms with '{lesson}'")  # fmt: skip
     print(f"ratio Draw (the dearer lesson) / bare: {ratio:.2f} (goal <= {GOAL_RATIO})  "
           f"{'PASS' if ratio <= GOAL_RATIO else 'FAIL'}")  # fmt: skip
     print(f"bare canvas page under this app's config (postScriptGC = false): {bare_same * 1000:.0f} ms per stroke; "

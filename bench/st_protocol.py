@@ -32,6 +32,8 @@ from websockets.asyncio.client import connect
 FINISHED_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
 TEXT_FIELDS = {"heading": "body", "markdown": "body", "alert": "body", "progress": "text", "text": "body"}
 CANVAS_SIZE = 280
+# The Draw page's second lesson (pages/draw.py LESSONS[1]) and how its text begins (TWO_KINDS).
+SECOND_LESSON, SECOND_LESSON_TEXT = "Two kinds of network, one input", "A **CNN** slides"
 
 
 class ProtocolError(RuntimeError):
@@ -225,19 +227,18 @@ class Student:
                 return shown
         raise ProtocolError(f"{self.name}: no widget with key {key!r} on screen ({sorted(self.texts('heading'))})")
 
+    async def set_widget(self, key: str, timeout: float = 60.0, **value) -> float:
+        """Send one widget's new value (e.g. trigger_value=True) and wait for the run it starts."""
+        shown = self.widget(key)
+        return await self.rerun([WidgetState(id=shown.widget_id, **value)], shown.fragment_id, timeout=timeout)
+
     async def click(self, key: str, timeout: float = 60.0) -> float:
         """Press a button, as its trigger value, and wait for the run it starts."""
-        shown = self.widget(key)
-        return await self.rerun(
-            [WidgetState(id=shown.widget_id, trigger_value=True)], shown.fragment_id, timeout=timeout
-        )
+        return await self.set_widget(key, timeout, trigger_value=True)
 
     async def choose(self, key: str, value: str, timeout: float = 60.0) -> float:
         """Set a widget with a text value (a tab container's open tab, by label) and wait for the run it starts."""
-        shown = self.widget(key)
-        return await self.rerun(
-            [WidgetState(id=shown.widget_id, string_value=value)], shown.fragment_id, timeout=timeout
-        )
+        return await self.set_widget(key, timeout, string_value=value)
 
 
 def canvas_state(widget_id: str, image: np.ndarray) -> WidgetState:

@@ -52,17 +52,15 @@ def test_the_load_client_times_every_drawing_of_a_small_class(app_url):
 
 
 def test_the_client_opens_a_lesson_tab_by_its_label(app_url):
-    second_lesson = "Two kinds of network, one input"  # as pages/draw.py LESSONS
-
     async def visit():
         await st_protocol.warm_up(app_url)
         student, _ = await one_student(app_url, st_protocol.drawn_digits(1)[:1])
-        before = student.find("A **CNN** slides")
-        await student.choose("draw_lesson", second_lesson)
+        before = student.find(st_protocol.SECOND_LESSON_TEXT)
+        await student.choose("draw_lesson", st_protocol.SECOND_LESSON)
         await student.close()
         return student, before
 
     student, before = run_in_own_thread(visit())
     assert student.errors == []
     assert before is None  # the second lesson runs only once its tab is open
-    assert student.find("A **CNN** slides") is not None
+    assert student.find(st_protocol.SECOND_LESSON_TEXT) is not None
